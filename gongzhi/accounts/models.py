@@ -1,0 +1,141 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core import crypto
+from gongzhi.core.fields import EncryptedTextField
+from gongzhi.core.models import OrgUnit, PartnerUnit
+
+from .roles import Role
+
+
+class User(AbstractUser):
+    """Staff sign in with a username; residents with their mobile number (kept encrypted, found
+    through its blind index)."""
+
+    display_name = models.CharField(_("name"), max_length=100, blank=True)
+    phone = EncryptedTextField(_("mobile number"), blank=True, default="")
+    phone_index = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    phone_last4 = models.CharField(max_length=4, blank=True, editable=False)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    partner_unit = models.ForeignKey(
+        PartnerUnit,
+        verbose_name=_("partner unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    password_changed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.display_name or self.username
+
+    def set_phone(self, phone: str) -> None:
+        phone = crypto.normalize_phone(phone or "")
+        self.phone = phone
+        self.phone_index = crypto.blind_index(phone, purpose="user-phone") if phone else None
+        self.phone_last4 = phone[-4:]
+
+    @property
+    def masked_phone(self) -> str:
+        return crypto.mask_phone(self.phone)
+
+    # Role assignments are read once per request and cached on the instance.
+    def assignments(self) -> list["RoleAssignment"]:
+        cached = getattr(self, "_gz_assignments", None)
+        if cached is None:
+            if not self.is_authenticated or not self.is_active:
+                cached = []
+            else:
+                cached = list(
+                    RoleAssignment.objects.filter(user=self, is_active=True).select_related("org_unit")
+                )
+            self._gz_assignments = cached
+        return cached
+
+    def forget_assignments(self) -> None:
+        self.__dict__.pop("_gz_assignments", None)
+
+    def role_names(self) -> set[str]:
+        return {a.role for a in self.assignments()}
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_names() & set(roles))
+
+    def units_for(self, roles) -> list[OrgUnit]:
+        return [a.org_unit for a in self.assignments() if a.role in roles]
+
+    def covers(self, org_unit: OrgUnit | None, roles) -> bool:
+        """True when one of `roles` is assigned at `org_unit` or one of its ancestors."""
+        if org_unit is None:
+            return False
+        return any(a.role in roles and org_unit.path.startswith(a.org_unit.path) for a in self.assignments())
+
+    @property
+    def primary_role(self) -> str | None:
+        order = [r.value for r in Role]
+        names = self.role_names()
+        for role in order[::-1]:
+            if role in names and role != Role.RESIDENT:
+                return role
+        return Role.RESIDENT if Role.RESIDENT in names else None
+
+
+class RoleAssignment(models.Model):
+    """(user, role, org unit): the role covers the unit and its whole subtree."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    is_active = models.BooleanField(default=True)
+    granted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "org_unit"],
+                condition=Q(is_active=True),
+                name="roleassignment_unique_active",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.org_unit}"
+
+
+class ApiToken(models.Model):
+    """A per-user bearer token for the API. Only its SHA-256 is stored; the token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.name})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,23 @@
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.accounts.roles import READER_ROLES
+
+from .extension_points import HomePanel, NavItem, register_home_panel, register_nav
+from .models import OrgUnit
+
+register_nav(NavItem("org", _("Organisation"), "core:orgunit_list", "core.view_orgunits", order=900))
+register_nav(NavItem("stations", _("Grid stations"), "core:station_list", "core.view_stations", order=910))
+register_nav(NavItem("partners", _("Partner units"), "core:partner_list", "core.view_partners", order=920))
+
+
+def _my_area(request):
+    units = request.user.units_for(READER_ROLES)
+    if not units:
+        return None
+    return render_to_string(
+        "core/partials/my_area.html", {"units": units, "OrgUnit": OrgUnit}, request=request
+    )
+
+
+register_home_panel(HomePanel("core.my_area", _my_area, "core.view_stations", order=990))

@@ -1,0 +1,186 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class OrgUnit(models.Model):
+    """A node of the organisation tree. `path` is the materialised chain of primary keys
+    ("/1/4/9/"), so a subtree is one indexed prefix query and never a recursive walk."""
+
+    class Kind(models.TextChoices):
+        DISTRICT = "district", _("District / county")
+        STREET = "street", _("Street / township")
+        COMMUNITY = "community", _("Community / village")
+        GRID = "grid", _("Grid")
+
+    KIND_DEPTH = {Kind.DISTRICT: 1, Kind.STREET: 2, Kind.COMMUNITY: 3, Kind.GRID: 4}
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    name_bo = models.CharField(_("name in Tibetan"), max_length=200, blank=True)
+    code = models.CharField(
+        _("code"), max_length=32, unique=True, help_text=_("Administrative or grid code.")
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False)
+    depth = models.PositiveSmallIntegerField(editable=False)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    phone = models.CharField(_("office phone"), max_length=32, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("org unit")
+        verbose_name_plural = _("org units")
+        ordering = ["path"]
+        constraints = [
+            models.CheckConstraint(
+                name="orgunit_root_is_district",
+                condition=Q(parent__isnull=False) | Q(kind="district"),
+            ),
+            models.CheckConstraint(name="orgunit_depth_1_to_4", condition=Q(depth__gte=1, depth__lte=4)),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        return [int(p) for p in self.path.strip("/").split("/") if p]
+
+    def contains(self, other: "OrgUnit") -> bool:
+        return other.path.startswith(self.path)
+
+
+class GridStation(models.Model):
+    """A grid service station (网格服务站, "一呼百应"): where the one-click call arrives."""
+
+    org_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("grid"),
+        on_delete=models.PROTECT,
+        related_name="stations",
+        limit_choices_to={"kind": OrgUnit.Kind.GRID},
+    )
+    name = models.CharField(_("name"), max_length=100)
+    address = models.CharField(_("address"), max_length=255)
+    phone = models.CharField(_("phone"), max_length=32)
+    duty_staff = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("duty staff"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("grid station")
+        verbose_name_plural = _("grid stations")
+        ordering = ["org_unit__path", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class PartnerUnit(models.Model):
+    """A unit of the area that receives joint cases and co-runs activities (辖区单位)."""
+
+    class Kind(models.TextChoices):
+        SCHOOL = "school", _("School")
+        ENTERPRISE = "enterprise", _("Enterprise")
+        ARMY_POLICE = "army_police", _("Army or police unit")
+        CLINIC = "clinic", _("Clinic or hospital")
+        PROVIDER = "provider", _("Third-party service provider")
+        GOVERNMENT = "government", _("Government department")
+        OTHER = "other", _("Other")
+
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("community"), on_delete=models.PROTECT, related_name="partners"
+    )
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=150)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("partner unit")
+        verbose_name_plural = _("partner units")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["org_unit", "name"], name="partnerunit_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class AuditEntry(models.Model):
+    """Append-only, hash-chained record of every write and of every view of sensitive data.
+
+    Each entry's `hmac` covers its content and the previous entry's `hmac`; `core_audit_verify`
+    recomputes the chain and names the first entry that was edited, deleted or inserted."""
+
+    class Kind(models.TextChoices):
+        WRITE = "write", _("Change")
+        ACCESS = "access", _("View of personal data")
+        AUTH = "auth", _("Sign-in event")
+        EXPORT = "export", _("Export")
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", _("Success")
+        DENIED = "denied", _("Denied")
+        FAILED = "failed", _("Failed")
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.WRITE)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=32, blank=True)
+    org_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.SUCCESS)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    prev_hmac = models.CharField(max_length=64, blank=True)
+    hmac = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class Notification(models.Model):
+    """An in-app notification; SMS copies go through the pluggable backend in gongzhi.core.sms."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    org_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,181 @@
+"""Writes of the core app. Every function is keyword-only, atomic and audited."""
+
+import logging
+
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import audit
+from .errors import ApplicationError
+from .models import GridStation, Notification, OrgUnit, PartnerUnit
+
+log = logging.getLogger("gongzhi.core")
+
+_CHILD_KIND = {
+    OrgUnit.Kind.DISTRICT: OrgUnit.Kind.STREET,
+    OrgUnit.Kind.STREET: OrgUnit.Kind.COMMUNITY,
+    OrgUnit.Kind.COMMUNITY: OrgUnit.Kind.GRID,
+}
+
+
+def _check_parent(kind: str, parent: OrgUnit | None) -> None:
+    if parent is None:
+        if kind != OrgUnit.Kind.DISTRICT:
+            raise ApplicationError(
+                _("Only a district or county can stand at the top of the tree."), field="parent"
+            )
+        return
+    if _CHILD_KIND.get(parent.kind) != kind:
+        raise ApplicationError(
+            _("A %(kind)s cannot be placed under a %(parent)s.")
+            % {"kind": OrgUnit.Kind(kind).label, "parent": OrgUnit.Kind(parent.kind).label},
+            field="parent",
+        )
+
+
+@transaction.atomic
+def orgunit_create(
+    *,
+    kind: str,
+    name: str,
+    code: str,
+    parent: OrgUnit | None,
+    actor,
+    name_bo: str = "",
+    address: str = "",
+    phone: str = "",
+) -> OrgUnit:
+    _check_parent(kind, parent)
+    if OrgUnit.objects.filter(code=code).exists():
+        raise ApplicationError(
+            _("The code %(code)s is already used.") % {"code": code}, code="duplicate", field="code"
+        )
+    unit = OrgUnit(
+        kind=kind,
+        name=name.strip(),
+        name_bo=name_bo.strip(),
+        code=code.strip(),
+        parent=parent,
+        address=address,
+        phone=phone,
+        path="",
+        depth=OrgUnit.KIND_DEPTH[kind],
+    )
+    unit.save()
+    unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
+    unit.save(update_fields=["path"])
+    audit.record(actor=actor, action="orgunit.create", obj=unit, org_unit=unit, detail={"name": unit.name})
+    return unit
+
+
+@transaction.atomic
+def orgunit_update(*, unit: OrgUnit, actor, **changes) -> OrgUnit:
+    allowed = {"name", "name_bo", "address", "phone", "is_active"}
+    changed = {}
+    for key, value in changes.items():
+        if key not in allowed:
+            continue
+        if getattr(unit, key) != value:
+            changed[key] = [str(getattr(unit, key)), str(value)]
+            setattr(unit, key, value)
+    if changed:
+        unit.save(update_fields=list(changed))
+        audit.record(
+            actor=actor, action="orgunit.update", obj=unit, org_unit=unit, detail={"changed": changed}
+        )
+    return unit
+
+
+@transaction.atomic
+def orgunit_move(*, unit: OrgUnit, new_parent: OrgUnit, actor) -> OrgUnit:
+    """Re-hang a unit (e.g. a grid moving to another community) and its whole subtree in one UPDATE."""
+    _check_parent(unit.kind, new_parent)
+    if new_parent.path.startswith(unit.path):
+        raise ApplicationError(_("A unit cannot be moved under itself."), field="parent")
+    old_path = unit.path
+    new_path = f"{new_parent.path}{unit.pk}/"
+    OrgUnit.objects.filter(path__startswith=old_path).update(
+        path=Concat(Value(new_path), Substr(F("path"), len(old_path) + 1))
+    )
+    OrgUnit.objects.filter(pk=unit.pk).update(parent=new_parent)
+    unit.refresh_from_db()
+    audit.record(actor=actor, action="orgunit.move", obj=unit, org_unit=unit, detail={"to": new_parent.pk})
+    return unit
+
+
+@transaction.atomic
+def gridstation_save(
+    *,
+    actor,
+    station: GridStation | None = None,
+    org_unit: OrgUnit,
+    name: str,
+    address: str,
+    phone: str,
+    duty_staff=(),
+    is_active: bool = True,
+) -> GridStation:
+    if org_unit.kind != OrgUnit.Kind.GRID:
+        raise ApplicationError(_("A grid station belongs to a grid."), field="org_unit")
+    creating = station is None
+    station = station or GridStation()
+    station.org_unit, station.name, station.address, station.phone = org_unit, name.strip(), address, phone
+    station.is_active = is_active
+    station.save()
+    station.duty_staff.set(duty_staff)
+    audit.record(actor=actor, action="gridstation.create" if creating else "gridstation.update", obj=station)
+    return station
+
+
+@transaction.atomic
+def partnerunit_save(
+    *,
+    actor,
+    partner: PartnerUnit | None = None,
+    org_unit: OrgUnit,
+    kind: str,
+    name: str,
+    address: str = "",
+    description: str = "",
+    contact_name: str = "",
+    contact_phone: str = "",
+    is_active: bool = True,
+) -> PartnerUnit:
+    if org_unit.kind != OrgUnit.Kind.COMMUNITY:
+        raise ApplicationError(_("A partner unit is attached to a community."), field="org_unit")
+    duplicate = PartnerUnit.objects.filter(org_unit=org_unit, name=name.strip())
+    if partner is not None:
+        duplicate = duplicate.exclude(pk=partner.pk)
+    if duplicate.exists():
+        raise ApplicationError(
+            _("This community already has a partner unit of that name."), code="duplicate", field="name"
+        )
+    creating = partner is None
+    partner = partner or PartnerUnit()
+    partner.org_unit, partner.kind, partner.name = org_unit, kind, name.strip()
+    partner.address, partner.description = address, description
+    partner.contact_name, partner.contact_phone, partner.is_active = contact_name, contact_phone, is_active
+    partner.save()
+    audit.record(actor=actor, action="partnerunit.create" if creating else "partnerunit.update", obj=partner)
+    return partner
+
+
+def notification_send(*, user, title: str, body: str = "", url: str = "", org_unit=None, sms: bool = False):
+    """Create an in-app notification; with sms=True, also text the user once the transaction commits."""
+    note = Notification.objects.create(user=user, title=title, body=body, url=url, org_unit=org_unit)
+    if sms and getattr(user, "phone", ""):
+        from .sms import get_backend
+
+        phone, text = user.phone, f"{title} {body}".strip()
+        transaction.on_commit(lambda: get_backend().send(phone, text))
+    return note
+
+
+def notification_mark_read(*, user, notification_ids=None) -> int:
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=notification_ids)
+    return qs.update(read_at=timezone.now())

@@ -1,0 +1,39 @@
+import pytest
+from django.core.management import call_command
+
+from gongzhi.accounts.models import User
+from gongzhi.core.models import GridStation, OrgUnit, PartnerUnit
+from gongzhi.registry.models import Household, Resident
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+def test_the_demo_community_is_built_once(client):
+    call_command("core_demo", verbosity=0)
+    assert OrgUnit.objects.filter(kind="grid").count() == 3
+    assert GridStation.objects.count() == 3
+    assert PartnerUnit.objects.count() >= 12
+    assert 900 <= Household.objects.count() <= 1100
+    assert 2300 <= Resident.objects.count() <= 2900
+    for name in [
+        "sysadmin",
+        "secadmin",
+        "auditadmin",
+        "auditor",
+        "county",
+        "street",
+        "secretary",
+        "staff",
+        "grid1",
+        "grid2",
+        "grid3",
+        "partner",
+    ]:
+        assert User.objects.filter(username=name).exists(), name
+    tibetan = Resident.objects.exclude(name_bo="").count()
+    assert tibetan > Resident.objects.count() * 0.6
+    call_command("core_demo", "--if-empty", verbosity=0)
+    assert OrgUnit.objects.filter(kind="grid").count() == 3
+    # A demo resident signs in with their phone number.
+    response = client.post("/accounts/login/", {"username": "13908910001", "password": "Gongzhi@2026"})
+    assert response.status_code == 302

@@ -1,0 +1,201 @@
+"""Households and residents of the demo community: Tibetan names (no family name) in Chinese and
+Tibetan script, Han residents with family names, a realistic age mix and valid ID numbers."""
+
+import datetime
+
+from django.conf import settings
+
+from gongzhi.accounts import services as account_services
+from gongzhi.accounts.roles import Role
+
+from . import services
+from .documents import make_id_number
+from .models import Household, Resident
+
+TIBETAN_PARTS = [
+    ("扎西", "བཀྲ་ཤིས་"),
+    ("卓玛", "སྒྲོལ་མ་"),
+    ("次仁", "ཚེ་རིང་"),
+    ("格桑", "སྐལ་བཟང་"),
+    ("央金", "དབྱངས་ཅན་"),
+    ("边巴", "སྤེན་པ་"),
+    ("旦增", "བསྟན་འཛིན་"),
+    ("拉姆", "ལྷ་མོ་"),
+    ("德吉", "བདེ་སྐྱིད་"),
+    ("平措", "ཕུན་ཚོགས་"),
+    ("索朗", "བསོད་ནམས་"),
+    ("普布", "ཕུར་བུ་"),
+    ("尼玛", "ཉི་མ་"),
+    ("达瓦", "ཟླ་བ་"),
+    ("多吉", "རྡོ་རྗེ་"),
+    ("洛桑", "བློ་བཟང་"),
+]
+TIBETAN_ENDINGS = {
+    "female": [("卓玛", "སྒྲོལ་མ་"), ("央金", "དབྱངས་ཅན་"), ("拉姆", "ལྷ་མོ་"), ("德吉", "བདེ་སྐྱིད་")],
+    "male": [
+        ("多吉", "རྡོ་རྗེ་"),
+        ("平措", "ཕུན་ཚོགས་"),
+        ("旦增", "བསྟན་འཛིན་"),
+        ("扎西", "བཀྲ་ཤིས་"),
+        ("洛桑", "བློ་བཟང་"),
+        ("次仁", "ཚེ་རིང་"),
+    ],
+}
+HAN_SURNAMES = "王李张刘陈杨赵黄周吴徐孙马胡朱郭何罗高林"
+HAN_GIVEN = {
+    "male": ["伟", "强", "磊", "军", "勇", "杰", "涛", "明", "超", "晓东", "建国", "志刚"],
+    "female": ["芳", "娜", "敏", "静", "丽", "艳", "霞", "晓鑫", "秀英", "桂兰", "玉梅", "婷"],
+}
+AREAS = ["540102", "540102", "540102", "540102", "540121", "540122", "540123", "540124", "540127"]
+OTHER_AREAS = ["510104", "620102", "630102", "500101"]
+PHONE_PREFIXES = ["139", "138", "136", "159", "158", "189", "180", "177", "151", "134"]
+DEMO_RESIDENT_PHONES = ["13908910001", "13908910002", "13908910003", "13908910004", "13908910005"]
+
+
+class _Ids:
+    def __init__(self):
+        self.seq = 0
+
+    def next(self, area, birth, gender):
+        self.seq += 1
+        return make_id_number(area, birth, self.seq, gender)
+
+
+def _tibetan_name(rng, gender):
+    first = rng.choice(TIBETAN_PARTS)
+    second = rng.choice([e for e in TIBETAN_ENDINGS[gender] if e[0] != first[0]])
+    return first[0] + second[0], first[1] + second[1].rstrip("་") + "།"
+
+
+def _han_name(rng, gender, surname=None):
+    return (surname or rng.choice(HAN_SURNAMES)) + rng.choice(HAN_GIVEN[gender]), ""
+
+
+def _birth(rng, today, age_low, age_high):
+    age = rng.randint(age_low, age_high)
+    return today.replace(year=today.year - age) - datetime.timedelta(days=rng.randint(1, 360))
+
+
+def build(context, rng, stdout):
+    today = datetime.date(2026, 11, 29)
+    grids = context["grids"]
+    ids = _Ids()
+    phones = set(DEMO_RESIDENT_PHONES)
+    n_households = n_residents = 0
+    heads = []
+
+    def phone():
+        while True:
+            p = rng.choice(PHONE_PREFIXES) + f"{rng.randint(0, 99999999):08d}"
+            if p not in phones:
+                phones.add(p)
+                return p
+
+    for grid_index, grid in enumerate(grids):
+        street = grid.address
+        buildings = [
+            services.building_create(
+                actor=None, org_unit=grid, name=f"{street}{n}号院", address=f"城关区{street}{n}号院"
+            )
+            for n in range(2 + grid_index * 10, 12 + grid_index * 10)
+        ]
+        for _ in range(333 + (1 if grid_index == 0 else 0)):
+            floating = rng.random() < 0.12
+            han = rng.random() < (0.35 if floating else 0.1)
+            if rng.random() < 0.8:
+                building = rng.choice(buildings)
+                unit_no, room_no = str(rng.randint(1, 4)), f"{rng.randint(1, 6)}0{rng.randint(1, 4)}"
+                address = f"{building.address}{unit_no}单元{room_no}室"
+            else:
+                building, unit_no, room_no = None, "", ""
+                address = f"城关区{street}{rng.randint(100, 400)}号（自建房）"
+            household = services.household_create(
+                actor=None,
+                org_unit=grid,
+                address=address,
+                building=building,
+                unit_no=unit_no,
+                room_no=room_no,
+                registration_type=Household.RegistrationType.FLOATING
+                if floating
+                else Household.RegistrationType.REGISTERED,
+            )
+            n_households += 1
+            area = rng.choice(OTHER_AREAS) if floating and han else rng.choice(AREAS)
+            ethnicity = "汉族" if han else "藏族"
+            surname = rng.choice(HAN_SURNAMES) if han else None
+
+            roll = rng.random()
+            if roll < 0.16:
+                head_age = (62, 92)  # elderly household, often one person
+            elif roll < 0.30:
+                head_age = (20, 35)
+            else:
+                head_age = (30, 60)
+            members = []
+            head_gender = rng.choice(["male", "female"])
+            members.append((Resident.Relationship.HEAD, head_gender, _birth(rng, today, *head_age)))
+            alone = head_age[0] >= 62 and rng.random() < 0.45
+            if not alone and rng.random() < 0.7:
+                members.append(
+                    (
+                        Resident.Relationship.SPOUSE,
+                        "female" if head_gender == "male" else "male",
+                        _birth(rng, today, max(18, head_age[0] - 3), head_age[1]),
+                    )
+                )
+            if not alone and head_age[0] < 62:
+                for _ in range(rng.choice([0, 1, 1, 1, 2, 2])):
+                    members.append(
+                        (
+                            Resident.Relationship.CHILD,
+                            rng.choice(["male", "female"]),
+                            _birth(rng, today, 0, max(0, min(30, head_age[0] - 22))),
+                        )
+                    )
+                if rng.random() < 0.15:
+                    members.append(
+                        (
+                            Resident.Relationship.PARENT,
+                            rng.choice(["male", "female"]),
+                            _birth(rng, today, 62, 90),
+                        )
+                    )
+
+            for relationship, gender, birth in members:
+                if han:
+                    name, name_bo = _han_name(
+                        rng, gender, surname if relationship != Resident.Relationship.SPOUSE else None
+                    )
+                else:
+                    name, name_bo = _tibetan_name(rng, gender)
+                age = today.year - birth.year
+                resident = services.resident_create(
+                    actor=None,
+                    household=household,
+                    name=name,
+                    name_bo=name_bo,
+                    gender=gender,
+                    birth_date=birth,
+                    relationship_to_head=relationship,
+                    document_number=ids.next(area, birth, gender),
+                    phone=phone() if age >= 16 and rng.random() < 0.85 else "",
+                    ethnicity=ethnicity,
+                    is_party_member=age >= 22 and rng.random() < 0.07,
+                )
+                n_residents += 1
+                if relationship == Resident.Relationship.HEAD and 25 <= age <= 70:
+                    heads.append(resident)
+
+    # A few residents sign in with their mobile numbers.
+    password = settings.GONGZHI_DEMO_PASSWORD
+    for number, resident in zip(DEMO_RESIDENT_PHONES, heads[:: max(1, len(heads) // 5)], strict=False):
+        user = account_services.user_create(
+            actor=None, username=f"r{number}", password=password, display_name=resident.name, phone=number
+        )
+        account_services.role_assign(actor=None, user=user, role=Role.RESIDENT, org_unit=resident.org_unit)
+        resident.set_phone(number)
+        resident.user = user
+        resident.save(update_fields=["phone", "phone_index", "phone_last4", "user"])
+        context["resident_logins"].append((number, resident.name))
+    stdout.write(f"  registry: {n_households} households, {n_residents} residents")
