@@ -1,6 +1,9 @@
+import datetime
+import uuid
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -184,3 +187,97 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class WorkCalendar(models.Model):
+    """Working days and hours of an org unit (and its subtree); the unit-less one is the default.
+    Lhasa's offices keep later hours than inland, so the periods are data, not code."""
+
+    org_unit = models.OneToOneField(
+        OrgUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="work_calendar"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    working_weekdays = models.CharField(
+        _("working weekdays"), max_length=7, default="12345", help_text=_("ISO weekday numbers, Monday = 1.")
+    )
+    morning_start = models.TimeField(_("morning starts"), default=datetime.time(9, 30))
+    morning_end = models.TimeField(_("morning ends"), default=datetime.time(13, 0))
+    afternoon_start = models.TimeField(_("afternoon starts"), default=datetime.time(15, 30))
+    afternoon_end = models.TimeField(_("afternoon ends"), default=datetime.time(18, 30))
+
+    class Meta:
+        verbose_name = _("work calendar")
+        verbose_name_plural = _("work calendars")
+        constraints = [
+            models.CheckConstraint(
+                name="workcalendar_periods_in_order",
+                condition=Q(morning_start__lt=F("morning_end"))
+                & Q(morning_end__lte=F("afternoon_start"))
+                & Q(afternoon_start__lt=F("afternoon_end")),
+            ),
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(org_unit__isnull=True), name="workcalendar_one_default_per_name"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def standard(cls) -> "WorkCalendar":
+        return cls(name="standard")
+
+
+class WorkCalendarDay(models.Model):
+    """A dated exception: a holiday (not working) or an adjusted working day (调休)."""
+
+    calendar = models.ForeignKey(WorkCalendar, on_delete=models.CASCADE, related_name="days")
+    date = models.DateField(_("date"))
+    is_working = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "date"], name="workcalendarday_unique_date")
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.note}"
+
+
+class StoredUpload(models.Model):
+    """A file a user uploaded (case photo, document). Stored outside the static root under a random
+    name; served only through `core:upload`, which asks the owning app whether the user may see it."""
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", _("Image")
+        DOCUMENT = "document", _("Document")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(
+        max_length=64, help_text="Which app's rule decides access, e.g. 'cases.photo'."
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    path = models.CharField(max_length=255, unique=True, editable=False)
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("uploaded file")
+        verbose_name_plural = _("uploaded files")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.original_name or str(self.pk)

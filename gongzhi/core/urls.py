@@ -21,4 +21,5 @@ urlpatterns = [
     path("partners/<int:pk>/edit/", views.partner_edit, name="partner_edit"),
     path("notifications/", views.notification_list, name="notification_list"),
     path("notifications/read/", views.notification_read, name="notification_read"),
+    path("files/<uuid:pk>/", views.upload_serve, name="upload"),
 ]

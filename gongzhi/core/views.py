@@ -354,3 +354,28 @@ def error_500(request):
     from django.template import loader
 
     return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+def upload_serve(request, pk):
+    """Serve an upload to a user the owning app allows; everyone else gets a 404."""
+    from django.http import FileResponse
+
+    from .models import StoredUpload
+    from .uploads import can_view, upload_path
+
+    upload = StoredUpload.objects.filter(pk=pk).first()
+    if upload is None or not can_view(request.user, upload):
+        raise Http404
+    path = upload_path(upload)
+    if not path.exists():
+        raise Http404
+    inline = upload.kind == StoredUpload.Kind.IMAGE
+    response = FileResponse(
+        path.open("rb"),
+        content_type=upload.content_type,
+        as_attachment=not inline,
+        filename=upload.original_name or path.name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -162,3 +162,31 @@ class Resident(models.Model):
     def age_on(self, day) -> int:
         years = day.year - self.birth_date.year
         return years - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+
+
+class CheckInCard(models.Model):
+    """The cloud check-in card (云登记卡): its QR code holds only this opaque token, never the ID
+    number. Re-issuing revokes the previous card; a revoked token resolves to nobody."""
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="cards")
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    issued_at = models.DateTimeField(default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("check-in card")
+        verbose_name_plural = _("check-in cards")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident"],
+                condition=Q(revoked_at__isnull=True),
+                name="checkincard_one_active_per_resident",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.resident} · {self.token[:6]}…"

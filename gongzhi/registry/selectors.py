@@ -3,7 +3,7 @@ from django.db.models import Count, QuerySet
 from gongzhi.accounts.roles import READER_ROLES
 from gongzhi.accounts.scoping import scope_q
 
-from .models import Household, Resident
+from .models import CheckInCard, Household, Resident
 
 
 def household_list(*, user) -> QuerySet:
@@ -44,3 +44,19 @@ def grid_household_counts(*, user) -> list[dict]:
         .annotate(n=Count("id"))
         .order_by("org_unit__name")
     )
+
+
+def card_resolve(token: str) -> Resident | None:
+    """The resident holding an active card with this token, or None for an unknown or revoked one."""
+    if not token:
+        return None
+    card = (
+        CheckInCard.objects.select_related("resident", "resident__household")
+        .filter(token=token.strip(), revoked_at__isnull=True, resident__status=Resident.Status.LIVING)
+        .first()
+    )
+    return card.resident if card else None
+
+
+def card_active(resident: Resident) -> CheckInCard | None:
+    return CheckInCard.objects.filter(resident=resident, revoked_at__isnull=True).first()

@@ -1,11 +1,14 @@
+import secrets
+
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core import audit, crypto
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import OrgUnit
 
-from .models import Building, Household, Resident
+from .models import Building, CheckInCard, Household, Resident
 
 
 def _require_grid(unit: OrgUnit) -> None:
@@ -116,3 +119,28 @@ def resident_create(
         detail={"document": crypto.mask_id_number(resident.document_number)},
     )
     return resident
+
+
+@transaction.atomic
+def card_issue(*, actor, resident: Resident) -> CheckInCard:
+    """Issue a new check-in card, revoking the one the resident held (a lost card stops working)."""
+    now = timezone.now()
+    CheckInCard.objects.select_for_update().filter(resident=resident, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    card = CheckInCard.objects.create(
+        resident=resident,
+        org_unit=resident.org_unit,
+        token=secrets.token_urlsafe(18),
+        issued_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit.record(actor=actor, action="card.issue", obj=card)
+    return card
+
+
+@transaction.atomic
+def card_revoke(*, actor, card: CheckInCard) -> None:
+    if card.revoked_at is None:
+        card.revoked_at = timezone.now()
+        card.save(update_fields=["revoked_at"])
+        audit.record(actor=actor, action="card.revoke", obj=card)

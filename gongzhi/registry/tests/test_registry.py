@@ -94,3 +94,24 @@ def test_no_plaintext_id_or_phone_in_the_database(household):
     resident.refresh_from_db()
     assert resident.masked_document == number[:4] + "*" * 10 + number[-4:]
     assert resident.masked_phone == "138****5678"
+
+
+def test_a_reissued_card_revokes_the_old_token(household):
+    resident = services.resident_create(
+        actor=None,
+        household=household,
+        name="达瓦",
+        gender="male",
+        birth_date=datetime.date(1990, 2, 2),
+        relationship_to_head="head",
+    )
+    from gongzhi.registry import selectors
+
+    first = services.card_issue(actor=None, resident=resident)
+    assert selectors.card_resolve(first.token) == resident
+    second = services.card_issue(actor=None, resident=resident)
+    assert selectors.card_resolve(first.token) is None
+    assert selectors.card_resolve(second.token) == resident
+    services.card_revoke(actor=None, card=second)
+    assert selectors.card_resolve(second.token) is None
+    assert selectors.card_resolve("unknown") is None
