@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install install-dev migrate demo messages e2e bench clean
+.PHONY: run test lint install install-dev install-e2e migrate demo messages e2e clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -21,8 +21,13 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(PIP) install --quiet -e ".[dev]"
 	@touch $@
 
+$(VENV)/.installed-e2e: pyproject.toml $(VENV)/.installed-dev
+	$(PIP) install --quiet -e ".[dev,e2e]"
+	@touch $@
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+install-e2e: $(VENV)/.installed-e2e
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -32,7 +37,7 @@ demo: migrate
 
 run: demo
 	$(PY) manage.py accounts_logins
-	@$(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
+	@$(PY) manage.py db_worker --no-reload --queue-name '*' & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
@@ -42,6 +47,11 @@ test: install-dev
 		echo "== PostgreSQL: $$TEST_DATABASE_URL"; \
 		DATABASE_URL="$$TEST_DATABASE_URL" $(PY) -m pytest -q; \
 	fi
+
+# Browser journeys in Debian's Chromium (apt-get install chromium); screenshots in e2e/artifacts/.
+e2e: install-e2e
+	@test -x "$${CHROMIUM:-/usr/bin/chromium}" || { echo "Chromium is missing: apt-get install -y chromium"; exit 1; }
+	$(PY) -m pytest -c e2e/pytest.ini -q e2e
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

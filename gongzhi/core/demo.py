@@ -44,6 +44,7 @@ STAFF = [
     ("grid2", "网格员 央金", Role.GRID_WORKER, "grid1"),
     ("grid3", "网格员 陈明", Role.GRID_WORKER, "grid2"),
     ("partner", "卫生服务站 卓玛医生", Role.PARTNER_STAFF, "community"),
+    ("staff2", "嘎玛贡桑社区 工作人员 拉姆", Role.COMMUNITY_STAFF, "other_community"),
 ]
 
 
@@ -87,10 +88,31 @@ def build(context, rng, stdout):
         create(kind="grid", name=name, name_bo=bo, code=code, parent=community, actor=None, address=area)
         for name, bo, code, area in GRIDS
     ]
+    # A neighbouring community, so that scoping can be seen: its staff must not reach Najin's records.
+    other = create(
+        kind="community",
+        name="嘎玛贡桑社区",
+        name_bo="ཀརྨ་ཀུན་བཟང་སྡོད་ཁུལ།",
+        code="540102003002",
+        parent=street,
+        actor=None,
+        address="城关区嘎玛贡桑路6号",
+    )
+    other_grid = create(
+        kind="grid",
+        name="嘎玛贡桑第一网格",
+        name_bo="ཀརྨ་ཀུན་བཟང་དྲ་མིག་དང་པོ།",
+        code="540102003002-01",
+        parent=other,
+        actor=None,
+        address="嘎玛贡桑路",
+    )
     units = {
         "district": district,
         "street": street,
         "community": community,
+        "other_community": other,
+        "other_grid": other_grid,
         **{f"grid{i}": g for i, g in enumerate(grids)},
     }
 
@@ -141,6 +163,6 @@ def build(context, rng, stdout):
         resident_logins=[],
     )
     stdout.write(
-        f"  org tree: 1 district, 1 street, 1 community, {len(grids)} grids, {len(stations)} stations, "
+        f"  org tree: 1 district, 1 street, 2 communities (Najin: {len(grids)} grids, {len(stations)} stations), "
         f"{len(partners)} partner units, {len(users)} staff accounts"
     )

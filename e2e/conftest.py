@@ -1,0 +1,177 @@
+"""Browser journeys: a fresh SQLite database with the demo community, the app and its worker on a
+local port, and Debian's Chromium driven by Playwright. Every journey fails on a JavaScript console
+error, a failed request, or a request to any host but the test server."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "e2e" / "artifacts"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+PASSWORD = os.environ.get("GONGZHI_DEMO_PASSWORD", "Gongzhi@2026")
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 768}
+A11Y = (ROOT / "e2e" / "a11y.js").read_text()
+UNTRANSLATED = (ROOT / "e2e" / "untranslated.js").read_text()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server():
+    port = int(os.environ.get("E2E_PORT") or _free_port())
+    db = ROOT / "var" / "e2e.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{db}",
+        "LOG_LEVEL": "WARNING",
+        "GONGZHI_ENV": "development",
+        "DEBUG": "0",
+    }
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
+    subprocess.run([*manage, "core_demo"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    procs = [
+        subprocess.Popen(
+            [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ),
+        subprocess.Popen(
+            [*manage, "db_worker", "--no-reload", "--queue-name", "*"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ),
+    ]
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1)  # noqa: S310 - our own local server
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("the test server did not start")
+        yield base
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield b
+        b.close()
+
+
+class Journey:
+    """One user's browser tab with the checks every journey carries."""
+
+    def __init__(self, browser, server, name, viewport, language="zh-hans"):
+        self.server, self.name, self.step = server, name, 0
+        self.context = browser.new_context(viewport=viewport, locale="zh-CN")
+        self.context.add_cookies([{"name": "django_language", "value": language, "url": server}])
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        host = server.split("//", 1)[1]
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
+        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        # A request the browser itself abandoned while navigating away is not a failure of the app.
+        self.page.on(
+            "requestfailed",
+            lambda r: (
+                r.failure != "net::ERR_ABORTED" and self.errors.append(f"failed request: {r.url} {r.failure}")
+            ),
+        )
+        self.page.on(
+            "response", lambda r: r.status >= 400 and self.errors.append(f"HTTP {r.status}: {r.url}")
+        )
+
+        def guard(route):
+            url = route.request.url
+            if url.startswith(("data:", "blob:")) or url.split("//", 1)[-1].split("/", 1)[0] == host:
+                route.continue_()
+            else:
+                self.errors.append(f"request to a foreign host: {url}")
+                route.abort()
+
+        self.page.route("**/*", guard)
+
+    def goto(self, path):
+        response = self.page.goto(self.server + path)
+        return response
+
+    def shot(self, label):
+        self.step += 1
+        safe = re.sub(r"[^\w-]+", "_", label)
+        self.page.screenshot(path=str(ARTIFACTS / f"{self.name}-{self.step:02d}-{safe}.png"), full_page=True)
+
+    def check_a11y(self):
+        problems = self.page.evaluate(A11Y)
+        assert not problems, f"{self.page.url}: {problems}"
+
+    def check_tibetan(self):
+        assert self.page.locator("html").get_attribute("lang") == "bo"
+        leftovers = self.page.evaluate(UNTRANSLATED)
+        assert not leftovers, f"untranslated text on {self.page.url}: {leftovers}"
+
+    def login(self, username, password=PASSWORD):
+        self.goto("/accounts/login/")
+        self.page.fill("#id_username", username)
+        self.page.fill("#id_password", password)
+        self.page.click("button[type=submit].btn-primary")
+        self.page.wait_for_load_state()
+
+    def close(self):
+        self.context.close()
+        assert not self.errors, self.errors
+
+
+@pytest.fixture
+def journey(browser, server, request):
+    opened = []
+
+    def _open(viewport=PHONE, language="zh-hans", name=None):
+        j = Journey(browser, server, name or request.node.name, viewport, language)
+        opened.append(j)
+        return j
+
+    yield _open
+    for j in opened:
+        j.close()
