@@ -60,3 +60,23 @@ def test_another_communitys_object_is_not_reachable_by_url(journey):
     other.shot("foreign-partner-404")
     # A 404 is an expected answer here, not a failure of the journey.
     other.errors = [e for e in other.errors if not e.startswith("HTTP 404") and "status of 404" not in e]
+
+
+@pytest.mark.parametrize("width", [360, 683], ids=["phone-360", "desktop-at-200pct-zoom"])
+def test_pages_fit_narrow_screens_and_touch_targets_are_large(journey, width):
+    j = journey({"width": width, "height": 800})
+    j.login("grid1")
+    for path in ("/", "/org/", "/stations/", "/partners/", "/notifications/", "/accounts/me/"):
+        j.goto(path)
+        overflow = j.page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 1, f"{path} scrolls sideways by {overflow}px at {width}px"
+        small = j.page.evaluate(
+            """[...document.querySelectorAll('a.btn, button, .mainnav a, input:not([type=hidden]), select')]
+               .filter(e => e.offsetParent !== null)
+               .map(e => [e.textContent.trim().slice(0, 20) || e.name, e.getBoundingClientRect().height])
+               .filter(([, h]) => h < 44)"""
+        )
+        assert not small, f"touch targets under 44px on {path}: {small}"
+        j.shot(f"{width}-{path.strip('/') or 'home'}")
