@@ -6,7 +6,7 @@ from datetime import date
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from gongzhi.api.pagination import PagePagination
@@ -214,7 +214,7 @@ def create_resident(request, payload: ResidentIn):
             _("No household with this id in your area."), code="not_found", status=400, field="household_id"
         )
     resident = services.resident_create(actor=request.user, household=household, **data)
-    return 201, {"id": resident.pk}
+    return Status(201, {"id": resident.pk})
 
 
 @router.patch("/residents/{resident_id}", response=ResidentOut, summary="Change some fields of a resident")

@@ -35,3 +35,20 @@ SYSTEM_TAGS = [
     ("veteran", gettext_noop("Veteran"), False),
     ("chronic_disease", gettext_noop("Chronic disease"), False),
 ]
+
+# The words of the Excel registers (import and export use them whatever the interface language).
+TAG_WORDS_ZH = {
+    ELDERLY_60: "60岁以上老人",
+    ELDERLY_80: "80岁以上老人",
+    "living_alone": "独居老人",
+    "empty_nest": "空巢老人",
+    "left_behind_elderly": "留守老人",
+    "left_behind_child": "留守儿童",
+    "floating_child": "流动儿童",
+    "distressed_child": "困境儿童",
+    "disabled": "残疾人",
+    "dibao": "低保",
+    "tekun": "特困",
+    "veteran": "退役军人",
+    "chronic_disease": "慢性病",
+}

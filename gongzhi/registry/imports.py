@@ -14,7 +14,6 @@ import datetime
 import hashlib
 import io
 import logging
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from gongzhi.core import audit, crypto
 from gongzhi.core.errors import ApplicationError, ConflictError
 from gongzhi.core.models import OrgUnit
 
-from .choices import ETHNIC_GROUPS, ETHNICITY_OTHER
+from .choices import ETHNIC_GROUPS, ETHNICITY_OTHER, TAG_WORDS_ZH
 from .documents import validate_document, validate_phone
 from .models import CareTag, ChangeRecord, Household, ImportJob, Resident
 
@@ -181,14 +180,12 @@ def _text(value) -> str:
 def _rows_xlsx(path: Path) -> Iterator[list]:
     from openpyxl import load_workbook
 
+    handle = open(path, "rb")  # noqa: SIM115 - closed in the finally below
     try:
         # read_only streams the sheet; data_only=False returns a formula as its text, never evaluated.
-        workbook = load_workbook(path, read_only=True, data_only=False, keep_links=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise FileRefused(
-            _("This file is not an Excel workbook that can be read."), code="not_xlsx", field="file"
-        ) from exc
+        workbook = load_workbook(handle, read_only=True, data_only=False, keep_links=False)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on broken files
+        handle.close()
         raise FileRefused(
             _("This file is not an Excel workbook that can be read."), code="not_xlsx", field="file"
         ) from exc
@@ -198,6 +195,7 @@ def _rows_xlsx(path: Path) -> Iterator[list]:
             yield list(row)
     finally:
         workbook.close()
+        handle.close()
 
 
 def _rows_csv(path: Path) -> Iterator[list]:
@@ -294,11 +292,8 @@ def make_context(org_unit: OrgUnit) -> Context:
     for tag in CareTag.objects.filter(Q(org_unit__isnull=True) | Q(org_unit=community), is_derived=False):
         tags[tag.code] = tag
         tags[tag.name] = tag
-        tags[_(tag.name)] = tag
-        from django.utils import translation
-
-        with translation.override("zh-hans"):
-            tags[translation.gettext(tag.name)] = tag
+        if tag.org_unit_id is None and tag.code in TAG_WORDS_ZH:
+            tags[TAG_WORDS_ZH[tag.code]] = tag
     return Context(org_unit=org_unit, grids=grids, tags=tags, today=timezone.localdate())
 
 
@@ -861,7 +856,6 @@ STATUS_WORDS = {"living": "在住", "moved_out": "迁出", "deceased": "死亡"}
 
 def export_workbook(residents, *, unmasked: bool, today=None) -> tuple[bytes, int]:
     """An xlsx of the residents (a queryset, iterated in chunks), masked unless `unmasked`."""
-    from django.utils import translation
     from openpyxl import Workbook
 
     today = today or timezone.localdate()
@@ -869,43 +863,37 @@ def export_workbook(residents, *, unmasked: bool, today=None) -> tuple[bytes, in
     ws = wb.create_sheet("居民")
     ws.append([h for _k, h in EXPORT_COLUMNS])
     n = 0
-    with translation.override("zh-hans"):
-        for r in residents.iterator(chunk_size=2000):
-            n += 1
-            tags = [translation.gettext(t.name) for t in r.care_tags.all()]
-            tags = [translation.gettext(name) for name in _derived_names(r, today)] + tags
-            row = {
-                "grid": r.org_unit.name,
-                "address": r.household.address,
-                "relationship_to_head": CODE_TO_WORD["relationship_to_head"].get(r.relationship_to_head, ""),
-                "name": r.name,
-                "name_bo": r.name_bo,
-                "gender": CODE_TO_WORD["gender"].get(r.gender, ""),
-                "birth_date": r.birth_date.isoformat(),
-                "age": r.age_on(today),
-                "ethnicity": r.ethnicity,
-                "document_type": CODE_TO_WORD["document_type"].get(r.document_type, ""),
-                "document_number": r.document_number if unmasked else r.masked_document,
-                "phone": r.phone if unmasked else r.masked_phone,
-                "education": CODE_TO_WORD["education"].get(r.education, ""),
-                "employment": CODE_TO_WORD["employment"].get(r.employment, ""),
-                "medical_insurance": CODE_TO_WORD["medical_insurance"].get(r.medical_insurance, ""),
-                "is_party_member": "是" if r.is_party_member else "否",
-                "party_branch": r.party_branch,
-                "employer_unit": r.employer_unit,
-                "disability_type": CODE_TO_WORD["disability_type"].get(r.disability_type, ""),
-                "disability_grade": r.disability_grade or "",
-                "care_tags": "、".join(tags),
-                "status": STATUS_WORDS.get(r.status, r.status),
-            }
-            ws.append([escape_cell(row[k]) for k, _h in EXPORT_COLUMNS])
+    for r in residents.iterator(chunk_size=2000):
+        n += 1
+        tags = [TAG_WORDS_ZH[c] for c in r.derived_tags(today)]
+        tags += [
+            TAG_WORDS_ZH.get(t.code, t.name) if t.org_unit_id is None else t.name for t in r.care_tags.all()
+        ]
+        row = {
+            "grid": r.org_unit.name,
+            "address": r.household.address,
+            "relationship_to_head": CODE_TO_WORD["relationship_to_head"].get(r.relationship_to_head, ""),
+            "name": r.name,
+            "name_bo": r.name_bo,
+            "gender": CODE_TO_WORD["gender"].get(r.gender, ""),
+            "birth_date": r.birth_date.isoformat(),
+            "age": r.age_on(today),
+            "ethnicity": r.ethnicity,
+            "document_type": CODE_TO_WORD["document_type"].get(r.document_type, ""),
+            "document_number": r.document_number if unmasked else r.masked_document,
+            "phone": r.phone if unmasked else r.masked_phone,
+            "education": CODE_TO_WORD["education"].get(r.education, ""),
+            "employment": CODE_TO_WORD["employment"].get(r.employment, ""),
+            "medical_insurance": CODE_TO_WORD["medical_insurance"].get(r.medical_insurance, ""),
+            "is_party_member": "是" if r.is_party_member else "否",
+            "party_branch": r.party_branch,
+            "employer_unit": r.employer_unit,
+            "disability_type": CODE_TO_WORD["disability_type"].get(r.disability_type, ""),
+            "disability_grade": r.disability_grade or "",
+            "care_tags": "、".join(tags),
+            "status": STATUS_WORDS.get(r.status, r.status),
+        }
+        ws.append([escape_cell(row[k]) for k, _h in EXPORT_COLUMNS])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue(), n
-
-
-def _derived_names(resident, today):
-    from .choices import SYSTEM_TAGS
-
-    codes = set(resident.derived_tags(today))
-    return [name for code, name, derived in SYSTEM_TAGS if derived and code in codes]
