@@ -8,6 +8,8 @@ from gongzhi.core import crypto
 from gongzhi.core.fields import EncryptedTextField
 from gongzhi.core.models import OrgUnit
 
+from .choices import ETHNICITY_CHOICES
+
 
 class Building(models.Model):
     org_unit = models.ForeignKey(
@@ -94,6 +96,41 @@ class Resident(models.Model):
         HK_MACAU = "hk_macau", _("Hong Kong / Macau permit")
         TAIWAN = "taiwan", _("Taiwan permit")
 
+    class Education(models.TextChoices):
+        NONE = "none", _("No schooling")
+        PRIMARY = "primary", _("Primary school")
+        JUNIOR = "junior", _("Junior secondary")
+        SENIOR = "senior", _("Senior secondary")
+        VOCATIONAL = "vocational", _("Vocational school")
+        COLLEGE = "college", _("College (大专)")
+        BACHELOR = "bachelor", _("Bachelor")
+        POSTGRADUATE = "postgraduate", _("Postgraduate")
+
+    class Employment(models.TextChoices):
+        EMPLOYED = "employed", _("Employed")
+        SELF_EMPLOYED = "self_employed", _("Self-employed")
+        FARMER_HERDER = "farmer_herder", _("Farmer or herder")
+        UNEMPLOYED = "unemployed", _("Unemployed")
+        RETIRED = "retired", _("Retired")
+        STUDENT = "student", _("Student")
+        PRESCHOOL = "preschool", _("Pre-school child")
+        OTHER = "other", _("Other")
+
+    class Insurance(models.TextChoices):
+        EMPLOYEE = "employee", _("Employee medical insurance")
+        RESIDENT = "resident", _("Urban and rural resident medical insurance")
+        NONE = "none", _("Not insured")
+
+    class Disability(models.TextChoices):
+        NONE = "", _("None")
+        VISUAL = "visual", _("Visual")
+        HEARING = "hearing", _("Hearing")
+        SPEECH = "speech", _("Speech")
+        PHYSICAL = "physical", _("Physical")
+        INTELLECTUAL = "intellectual", _("Intellectual")
+        MENTAL = "mental", _("Mental")
+        MULTIPLE = "multiple", _("Multiple")
+
     org_unit = models.ForeignKey(
         OrgUnit, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="residents"
     )
@@ -107,7 +144,32 @@ class Resident(models.Model):
     name_bo = models.CharField(_("name in Tibetan script"), max_length=200, blank=True)
     gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices)
     birth_date = models.DateField(_("date of birth"))
-    ethnicity = models.CharField(_("ethnicity"), max_length=32, blank=True)
+    former_names = models.CharField(_("former names"), max_length=200, blank=True)
+    name_pinyin = models.CharField(max_length=300, blank=True, editable=False)
+    name_initials = models.CharField(max_length=60, blank=True, editable=False)
+    ethnicity = models.CharField(_("ethnicity"), max_length=32, blank=True, choices=ETHNICITY_CHOICES)
+    education = models.CharField(_("education"), max_length=16, blank=True, choices=Education.choices)
+    employment = models.CharField(_("employment"), max_length=16, blank=True, choices=Employment.choices)
+    medical_insurance = models.CharField(
+        _("medical insurance"), max_length=16, blank=True, choices=Insurance.choices
+    )
+    party_branch = models.CharField(_("party branch"), max_length=120, blank=True)
+    employer_unit = models.CharField(
+        _("employer unit (双报到)"),
+        max_length=120,
+        blank=True,
+        help_text=_("For party members in service: the unit where they work, the basis of 双报到."),
+    )
+    disability_type = models.CharField(
+        _("disability"), max_length=16, blank=True, choices=Disability.choices, default=""
+    )
+    disability_grade = models.PositiveSmallIntegerField(_("disability grade"), null=True, blank=True)
+    care_tags = models.ManyToManyField(
+        "CareTag", verbose_name=_("care tags"), blank=True, related_name="residents"
+    )
+    moved_in_on = models.DateField(_("moved in on"), null=True, blank=True)
+    moved_out_on = models.DateField(_("moved out on"), null=True, blank=True)
+    died_on = models.DateField(_("date of death"), null=True, blank=True)
     document_type = models.CharField(
         _("document type"), max_length=16, choices=DocumentType.choices, default=DocumentType.ID_CARD
     )
@@ -115,7 +177,7 @@ class Resident(models.Model):
     document_index = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     document_last4 = models.CharField(max_length=4, blank=True, editable=False, db_index=True)
     phone = EncryptedTextField(_("phone"), blank=True, default="")
-    phone_index = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    phone_index = models.CharField(max_length=64, blank=True, editable=False)
     phone_last4 = models.CharField(max_length=4, blank=True, editable=False)
     is_party_member = models.BooleanField(_("party member"), default=False)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.LIVING)
@@ -134,7 +196,39 @@ class Resident(models.Model):
                 condition=Q(relationship_to_head="head", status="living"),
                 name="resident_one_head_per_household",
             ),
+            models.CheckConstraint(
+                condition=Q(disability_grade__isnull=True, disability_type="")
+                | (Q(disability_grade__gte=1, disability_grade__lte=4) & ~Q(disability_type="")),
+                name="resident_disability_grade_1_4",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="deceased") | Q(died_on__isnull=False),
+                name="resident_deceased_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="moved_out") | Q(moved_out_on__isnull=False),
+                name="resident_moved_out_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(employer_unit="") | Q(is_party_member=True),
+                name="resident_employer_unit_party_only",
+            ),
         ]
+        indexes = [
+            # Prefix searches (LIKE 'x%') use these; on PostgreSQL the pattern operator class makes
+            # them usable whatever the database collation.
+            models.Index(
+                fields=["name_pinyin"], name="resident_pinyin_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(
+                fields=["name_initials"], name="resident_initials_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["name"], name="resident_name_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["name_bo"], name="resident_name_bo_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["org_unit", "status", "birth_date"], name="resident_unit_status_birth"),
+            models.Index(fields=["phone_index"], name="resident_phone_index_idx"),
+        ]
+        permissions = [("unmask_resident", "Can see unmasked document and phone numbers")]
 
     def __str__(self):
         return self.name
@@ -158,6 +252,29 @@ class Resident(models.Model):
     @property
     def masked_phone(self) -> str:
         return crypto.mask_phone(self.phone)
+
+    def set_name(self, name: str) -> None:
+        from .pinyin import name_keys
+
+        self.name = (name or "").strip()
+        self.name_pinyin, self.name_initials = name_keys(self.name)
+
+    def derived_tags(self, day=None) -> list[str]:
+        from .choices import DERIVED_TAGS
+
+        age = self.age_on(day or timezone.localdate())
+        return [code for code, years in DERIVED_TAGS.items() if age >= years]
+
+    @property
+    def age(self) -> int:
+        return self.age_on(timezone.localdate())
+
+    @property
+    def derived_tag_names(self) -> list[str]:
+        from .choices import SYSTEM_TAGS
+
+        codes = set(self.derived_tags())
+        return [name for code, name, derived in SYSTEM_TAGS if derived and code in codes]
 
     def age_on(self, day) -> int:
         years = day.year - self.birth_date.year
@@ -190,3 +307,120 @@ class CheckInCard(models.Model):
 
     def __str__(self):
         return f"{self.resident} · {self.token[:6]}…"
+
+
+class CareTag(models.Model):
+    """A care tag (一老一小一困). System tags exist everywhere; staff add their own for their
+    community. Derived tags (elderly 60+/80+) are computed from the birth date, never assigned."""
+
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=80)
+    org_unit = models.ForeignKey(
+        OrgUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("community"),
+    )
+    is_derived = models.BooleanField(_("computed from data"), default=False, editable=False)
+    order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        verbose_name = _("care tag")
+        verbose_name_plural = _("care tags")
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(org_unit__isnull=True), name="caretag_system_code"
+            ),
+            models.UniqueConstraint(fields=["org_unit", "code"], name="caretag_unique_code_per_unit"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ChangeRecord(models.Model):
+    """One change to a household or resident: who, when, what, and each field's old and new value
+    (sensitive values masked). Nothing in the registry is deleted; this is its history."""
+
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.PROTECT, related_name="changes"
+    )
+    resident = models.ForeignKey(
+        Resident, null=True, blank=True, on_delete=models.PROTECT, related_name="changes"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=32)
+    changes = models.JSONField(default=list, blank=True)  # [{"field", "label", "old", "new"}]
+    note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(household__isnull=False) | Q(resident__isnull=False),
+                name="changerecord_has_subject",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ImportJob(models.Model):
+    """An Excel/CSV import: validated, then applied in the foreground or by a background task."""
+
+    class Status(models.TextChoices):
+        CHECKED = "checked", _("Checked")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    class Mode(models.TextChoices):
+        ALL_OR_NOTHING = "all", _("All or nothing")
+        VALID_ROWS = "valid", _("Import the valid rows")
+
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    path = models.CharField(max_length=500)
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CHECKED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # first 500: [{"row", "column", "message"}]
+    message = models.CharField(max_length=255, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org_unit", "sha256"],
+                condition=Q(status__in=["queued", "running"]),
+                name="importjob_one_running_per_file",
+            ),
+            models.CheckConstraint(
+                condition=Q(processed_rows__lte=models.F("total_rows")), name="importjob_progress_le_total"
+            ),
+        ]
+
+    def __str__(self):
+        return self.filename
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total_rows else int(100 * self.processed_rows / self.total_rows)

@@ -1,9 +1,16 @@
-from django.db.models import Count, QuerySet
+import datetime
+import re
+from dataclasses import dataclass
 
-from gongzhi.accounts.roles import READER_ROLES
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from gongzhi.accounts.roles import READER_ROLES, WORKER_ROLES
 from gongzhi.accounts.scoping import scope_q
+from gongzhi.core import crypto
 
-from .models import CheckInCard, Household, Resident
+from .choices import DERIVED_TAGS
+from .models import CareTag, ChangeRecord, CheckInCard, Household, ImportJob, Resident
 
 
 def household_list(*, user) -> QuerySet:
@@ -12,6 +19,162 @@ def household_list(*, user) -> QuerySet:
 
 def resident_list(*, user) -> QuerySet:
     return Resident.objects.filter(scope_q(user, READER_ROLES)).select_related("org_unit", "household")
+
+
+def editable_residents(*, user) -> QuerySet:
+    return Resident.objects.filter(scope_q(user, WORKER_ROLES))
+
+
+def editable_households(*, user) -> QuerySet:
+    return Household.objects.filter(scope_q(user, WORKER_ROLES)).select_related("org_unit", "building")
+
+
+@dataclass
+class ResidentFilters:
+    q: str = ""
+    grid: int | None = None
+    building: int | None = None
+    tag: str = ""
+    status: str = Resident.Status.LIVING
+    age_min: int | None = None
+    age_max: int | None = None
+
+
+def _years_ago(today: datetime.date, years: int) -> datetime.date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def _search_q(q: str) -> Q:
+    """One indexed condition per kind of search text: prefix matches on the name, its pinyin and
+    initials and the Tibetan name; exact matches on the last 4 document characters and on the
+    blind index of a whole phone or document number. Never a scan with LIKE '%x%'."""
+    q = q.strip()
+    compact = "".join(q.split())
+    if not compact:
+        return Q()
+    cond = Q(name__startswith=compact)
+    if compact.isascii() and compact.replace("'", "").isalpha():
+        key = compact.lower().replace("'", "")
+        cond |= Q(name_pinyin__startswith=key) | Q(name_initials__startswith=key)
+    if re.fullmatch(r"\d{3}[\dXx]", compact):
+        cond |= Q(document_last4=compact.upper())
+    digits = crypto.normalize_phone(compact)
+    if compact.replace("+", "").replace("-", "").isdigit() and len(digits) >= 7:
+        cond |= Q(phone_index=crypto.blind_index(digits, purpose="phone"))
+    if len(compact) >= 8 and compact[:-1].isdigit():
+        cond |= Q(document_index=crypto.blind_index(crypto.normalize_id_number(compact), purpose="document"))
+    if not compact.isascii():
+        cond |= Q(name_bo__startswith=q)
+    return cond
+
+
+def resident_search(*, user, filters: ResidentFilters, today=None) -> QuerySet:
+    today = today or timezone.localdate()
+    qs = Resident.objects.filter(scope_q(user, READER_ROLES))
+    if filters.q:
+        qs = qs.filter(_search_q(filters.q))
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.grid:
+        qs = qs.filter(org_unit_id=filters.grid)
+    if filters.building:
+        qs = qs.filter(household__building_id=filters.building)
+    if filters.tag:
+        if filters.tag in DERIVED_TAGS:
+            qs = qs.filter(birth_date__lte=_years_ago(today, DERIVED_TAGS[filters.tag]))
+        else:
+            qs = qs.filter(care_tags__code=filters.tag)
+    if filters.age_min is not None:
+        qs = qs.filter(birth_date__lte=_years_ago(today, filters.age_min))
+    if filters.age_max is not None:
+        qs = qs.filter(birth_date__gt=_years_ago(today, filters.age_max + 1))
+    return (
+        qs.select_related("org_unit", "household", "household__building")
+        .prefetch_related("care_tags")
+        .order_by("name", "id")
+        .distinct()
+    )
+
+
+def resident_detail(*, user, pk: int) -> Resident | None:
+    return (
+        resident_list(user=user)
+        .select_related("household__building", "user")
+        .prefetch_related("care_tags")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def household_detail(*, user, pk: int) -> Household | None:
+    return (
+        household_list(user=user)
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=Resident.objects.prefetch_related("care_tags").order_by("status", "birth_date"),
+            )
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def household_search(*, user, q: str = "", grid: int | None = None, building: int | None = None) -> QuerySet:
+    qs = household_list(user=user).filter(is_active=True)
+    if q:
+        qs = qs.filter(address__startswith=q.strip())
+    if grid:
+        qs = qs.filter(org_unit_id=grid)
+    if building:
+        qs = qs.filter(building_id=building)
+    return qs.annotate(n_members=Count("members", filter=Q(members__status=Resident.Status.LIVING))).order_by(
+        "address", "id"
+    )
+
+
+def resident_history(resident: Resident) -> QuerySet:
+    return ChangeRecord.objects.filter(resident=resident).select_related("actor")
+
+
+def household_history(household: Household) -> QuerySet:
+    return ChangeRecord.objects.filter(household=household, resident__isnull=True).select_related("actor")
+
+
+def care_tags_for(org_unit) -> QuerySet:
+    """The tags usable in a unit: system tags and those of its community (or communities below)."""
+    ids = [org_unit.pk]
+    if org_unit.parent_id:
+        ids.append(org_unit.parent_id)
+    return CareTag.objects.filter(
+        Q(org_unit__isnull=True) | Q(org_unit_id__in=ids) | Q(org_unit__path__startswith=org_unit.path)
+    )
+
+
+def care_tags_visible(*, user) -> QuerySet:
+    return CareTag.objects.filter(Q(org_unit__isnull=True) | scope_q(user, READER_ROLES)).order_by(
+        "order", "id"
+    )
+
+
+def residents_needing_attention(*, user, limit: int = 10, today=None) -> QuerySet:
+    """Living residents aged 80+ or with a care tag, in the user's editable area."""
+    today = today or timezone.localdate()
+    return (
+        Resident.objects.filter(scope_q(user, WORKER_ROLES), status=Resident.Status.LIVING)
+        .filter(Q(birth_date__lte=_years_ago(today, 80)) | Q(care_tags__isnull=False))
+        .select_related("household")
+        .prefetch_related("care_tags")
+        .distinct()
+        .order_by("birth_date")[:limit]
+    )
+
+
+def import_jobs(*, user) -> QuerySet:
+    return ImportJob.objects.filter(scope_q(user, WORKER_ROLES)).select_related("created_by")
 
 
 def resident_of_user(user) -> Resident | None:
@@ -30,6 +193,8 @@ def registry_counts(*, user) -> dict:
         "households": Household.objects.filter(scope_q(user, READER_ROLES), is_active=True).count(),
         "residents": residents.count(),
         "party_members": residents.filter(is_party_member=True).count(),
+        "elderly": residents.filter(birth_date__lte=_years_ago(timezone.localdate(), 60)).count(),
+        "tagged": residents.filter(care_tags__isnull=False).values("pk").distinct().count(),
     }
 
 
