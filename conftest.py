@@ -67,10 +67,41 @@ def make_user(db):
     return _make
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+def verify_second_factor(client, user):
+    """Mark a test client's session as having passed two-factor sign-in, the way django-otp's
+    `otp_login` does after a real code: with a confirmed device of the user."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
 @pytest.fixture
 def login(client):
-    def _login(user):
+    """Sign a user in. Staff accounts also pass two-factor sign-in (gongzhi.accounts.security),
+    as they would in the browser; use `client.force_login` to test an unverified session."""
+
+    def _login(user, *, verified=True):
+        from gongzhi.accounts.security import needs_second_factor
+
         client.force_login(user)
+        if verified and needs_second_factor(user):
+            verify_second_factor(client, user)
         return client
 
     return _login

@@ -1,5 +1,6 @@
 """Gongzhi settings: one module, everything read from the environment (see .env.example)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -45,12 +46,17 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     *[f"gongzhi.{app}" for app in GONGZHI_APPS],
     "gongzhi.api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gongzhi.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "gongzhi.core.middleware.RequestLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -58,10 +64,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "gongzhi.accounts.middleware.UserLanguageMiddleware",
     "gongzhi.core.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "gongzhi.accounts.middleware.StaffSecurityMiddleware",
+    "gongzhi.core.middleware.ApiRateLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it sees the lockout raised by the authentication backend.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -120,6 +131,8 @@ TASKS = {
 # --- Accounts -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every attempt while the account or the client IP is locked out.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "gongzhi.accounts.backends.UsernameOrPhoneBackend",
 ]
@@ -131,7 +144,52 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Staff accounts: at least 10 characters from 3 of the 4 character classes.
+    {
+        "NAME": "gongzhi.accounts.security.StaffPasswordValidator",
+        "OPTIONS": {"min_length": 10, "min_classes": 3},
+    },
 ]
+# Staff: a password older than this must be changed at the next request; sessions end after
+# 30 minutes idle and 12 hours in all (gongzhi.accounts.middleware.StaffSecurityMiddleware).
+GONGZHI_PASSWORD_MAX_AGE_DAYS = env.int("GONGZHI_PASSWORD_MAX_AGE_DAYS", default=90)
+GONGZHI_STAFF_IDLE_SECONDS = env.int("GONGZHI_STAFF_IDLE_SECONDS", default=30 * 60)
+GONGZHI_STAFF_SESSION_SECONDS = env.int("GONGZHI_STAFF_SESSION_SECONDS", default=12 * 3600)
+# Residents stay signed in for two weeks on their own phone.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=14 * 24 * 3600)
+
+# Lockout (django-axes): 5 failures lock the account name and, separately, the client IP for 30
+# minutes. The name kept is never a mobile number (gongzhi.accounts.security.axes_username).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "gongzhi.accounts.security.axes_username"
+AXES_LOCKOUT_CALLABLE = "gongzhi.accounts.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "gongzhi.core.middleware.client_ip"
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address"]
+# Rate limits before the lockout: sign-in POSTs per client IP and per account name per window.
+GONGZHI_LOGIN_RATE = (
+    env.int("GONGZHI_LOGIN_RATE_IP", default=30),
+    env.int("GONGZHI_LOGIN_RATE_ACCOUNT", default=10),
+    60,
+)
+# API: requests per client IP and per user (session or token) per minute.
+GONGZHI_API_RATE = (
+    env.int("GONGZHI_API_RATE_IP", default=600),
+    env.int("GONGZHI_API_RATE_USER", default=300),
+    60,
+)
+
+# Two-factor (django-otp): the issuer shown in authenticator apps. In development only, the demo
+# gives every staff account a TOTP device with this known key (see accounts_logins / accounts_otp);
+# production refuses to start when it is set (gongzhi.core.checks).
+OTP_TOTP_ISSUER = "Gongzhi"
+GONGZHI_DEMO_TOTP_KEY = env.str(
+    "GONGZHI_DEMO_TOTP_KEY", default="" if IS_PRODUCTION else "3132333435363738393031323334353637383930"
+)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -173,6 +231,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- Security headers ----------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# gongzhi.core.middleware.SecurityHeadersMiddleware: no inline script or style anywhere.
+GONGZHI_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=IS_PRODUCTION)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if IS_PRODUCTION else 0)

@@ -29,6 +29,9 @@ class User(AbstractUser):
         related_name="+",
     )
     password_changed_at = models.DateTimeField(null=True, blank=True)
+    # Part of the session hash: raising it ends every session of the user at once (logout,
+    # password change, deactivation, second-factor reset).
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -38,6 +41,16 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.display_name or self.username
+
+    def _get_session_auth_hash(self, secret=None):
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac(
+            "gongzhi.accounts.User.session",
+            f"{self.password}:{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def set_phone(self, phone: str) -> None:
         phone = crypto.normalize_phone(phone or "")

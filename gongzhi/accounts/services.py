@@ -4,6 +4,7 @@ import secrets
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,7 +33,10 @@ def user_create(
     language: str = "",
     partner_unit=None,
     validate_password: bool = True,
+    staff: bool = False,
 ) -> User:
+    """`staff=True` holds the password to the staff policy (accounts.security.StaffPasswordValidator)
+    before any role is granted."""
     username = username.strip()
     if not username:
         raise ApplicationError(_("A username is required."), field="username")
@@ -47,6 +51,7 @@ def user_create(
         language=language,
         partner_unit=partner_unit,
     )
+    user._gz_staff_policy = staff
     if phone:
         normalized = crypto.normalize_phone(phone)
         if len(normalized) != 11 or not normalized.startswith("1"):
@@ -177,3 +182,147 @@ def token_authenticate(secret: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# --- sessions, passwords, deactivation ---------------------------------------------------------
+
+
+@transaction.atomic
+def sessions_end_all(*, actor, user: User, reason: str) -> None:
+    """End every session of `user` on every device: the session hash includes `session_epoch`."""
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+    audit.record(actor=actor, action="user.sessions_end", obj=user, kind="auth", detail={"reason": reason})
+
+
+@transaction.atomic
+def password_change(*, actor, user: User, new_password: str) -> None:
+    """Validate (the staff policy applies to staff), store, and end every other session."""
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ApplicationError(" ".join(exc.messages), field="new_password1") from exc
+    if user.check_password(new_password):
+        raise ApplicationError(_("Choose a password different from the current one."), field="new_password1")
+    user.set_password(new_password)
+    user.password_changed_at = timezone.now()
+    user.session_epoch += 1
+    user.save(update_fields=["password", "password_changed_at", "session_epoch"])
+    audit.record(actor=actor, action="user.password_change", obj=user)
+
+
+@transaction.atomic
+def user_deactivate(*, actor, user: User) -> User:
+    if actor is not None and actor.pk == user.pk:
+        raise ApplicationError(_("You cannot deactivate your own account."), code="self", status=409)
+    if not user.is_active:
+        return user
+    user.is_active = False
+    user.session_epoch += 1
+    user.save(update_fields=["is_active", "session_epoch"])
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    audit.record(actor=actor, action="user.deactivate", obj=user)
+    user.forget_assignments()
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, actor, user: User) -> User:
+    if user.is_active:
+        return user
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    audit.record(actor=actor, action="user.reactivate", obj=user)
+    return user
+
+
+# --- two-factor authentication (TOTP + recovery codes) ------------------------------------------
+
+RECOVERY_CODE_COUNT = 10
+
+
+@transaction.atomic
+def otp_enrol_start(*, user: User, key: str | None = None):
+    """An unconfirmed TOTP device for the enrolment page; confirmed once the user types a code."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    kwargs = {"key": key} if key else {}
+    return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False, **kwargs)
+
+
+@transaction.atomic
+def otp_enrol_confirm(*, user: User, device, token: str) -> list[str]:
+    """Check the first code, confirm the device, and return 10 fresh single-use recovery codes
+    (shown once). Any earlier device of the user is replaced."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if device.user_id != user.pk or device.confirmed:
+        raise ApplicationError(_("Start the enrolment again."), code="invalid")
+    if not device.verify_token((token or "").strip().replace(" ", "")):
+        audit.record(actor=user, action="otp.enrol", obj=user, kind="auth", outcome="failed")
+        raise ApplicationError(_("The code is not right. Check the time on your phone."), field="token")
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    StaticDevice.objects.filter(user=user).delete()
+    static = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
+    codes = [StaticToken.random_token() for _i in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=static, token=c) for c in codes])
+    audit.record(actor=user, action="otp.enrol", obj=user, kind="auth")
+    return codes
+
+
+def otp_check(*, user: User, token: str):
+    """Return the device that accepts `token` (a TOTP code or a recovery code, which is then used
+    up), or None. Failures are audited; django-otp throttles repeated failures per device."""
+    from django_otp import match_token
+
+    device = match_token(user, (token or "").strip().replace(" ", ""))
+    audit.record(
+        actor=user,
+        action="otp.verify",
+        obj=user,
+        kind="auth",
+        outcome="success" if device is not None else "failed",
+        detail={"recovery_code": device is not None and device.__class__.__name__ == "StaticDevice"},
+    )
+    return device
+
+
+@transaction.atomic
+def otp_reset(*, actor, user: User) -> None:
+    """The security admin removes a user's second factor (lost phone): the user enrols again at
+    the next sign-in. Every session of the user ends."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if actor is not None and actor.pk == user.pk:
+        raise ApplicationError(
+            _("Another security administrator must reset your own second factor."), code="self", status=409
+        )
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    audit.record(actor=actor, action="otp.reset", obj=user)
+
+
+def otp_enrolled(user: User) -> bool:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+@transaction.atomic
+def otp_device_install(*, actor, user: User, key_hex: str, name: str = "demo"):
+    """Give `user` a confirmed TOTP device with a known key. Only for the development demo (the
+    key is public); production refuses a GONGZHI_DEMO_TOTP_KEY (gongzhi.core.checks)."""
+    from django.conf import settings
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if settings.IS_PRODUCTION:
+        raise ApplicationError(_("Known two-factor keys are for the demo only."), code="production")
+    device = TOTPDevice.objects.create(user=user, name=name, key=key_hex, confirmed=True)
+    audit.record(actor=actor, action="otp.demo_install", obj=user, kind="auth")
+    return device

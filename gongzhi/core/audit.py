@@ -152,11 +152,21 @@ def verify_chain(batch_size: int = 5000) -> ChainBreak | None:
     """Walk the chain in id order; return the first entry whose HMAC or link does not hold."""
     prev = ""
     last_id = 0
+    # After a purge the first surviving entry links to an entry that is gone; the purge entry
+    # recorded that entry's HMAC, which is accepted as the chain's start.
+    purge_anchors = {
+        str(d.get("last_hmac", ""))
+        for d in AuditEntry.objects.filter(action="audit.purge").values_list("detail", flat=True)
+    }
+    first = True
     while True:
         batch = list(AuditEntry.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
         if not batch:
             return None
         for entry in batch:
+            if first and entry.prev_hmac in purge_anchors:
+                prev = entry.prev_hmac
+            first = False
             if entry.prev_hmac != prev:
                 return ChainBreak(entry.id, "link")
             if not hmac_lib.compare_digest(entry.hmac, compute_hmac(entry)):

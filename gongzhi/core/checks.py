@@ -35,3 +35,10 @@ def active_superuser(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register("gongzhi")
+def no_demo_keys_in_production(app_configs, **kwargs):
+    if settings.IS_PRODUCTION and getattr(settings, "GONGZHI_DEMO_TOTP_KEY", ""):
+        return [Error("GONGZHI_DEMO_TOTP_KEY is for the development demo only.", id="gongzhi.E002")]
+    return []

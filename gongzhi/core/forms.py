@@ -69,3 +69,40 @@ def station_initial(station: GridStation) -> dict:
 def partner_initial(partner: PartnerUnit) -> dict:
     fields = ["kind", "name", "address", "description", "contact_name", "contact_phone", "is_active"]
     return {"org_unit": partner.org_unit_id, **{f: getattr(partner, f) for f in fields}}
+
+
+class AuditFilterForm(forms.Form):
+    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    actor = forms.CharField(label=_("User"), required=False, max_length=150)
+    action = forms.CharField(label=_("Action"), required=False, max_length=64)
+    obj = forms.CharField(
+        label=_("Object"), required=False, max_length=130, help_text=_('For example "accounts.user:12".')
+    )
+    outcome = forms.ChoiceField(label=_("Outcome"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from .models import AuditEntry
+
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = [("", _("Any"))] + list(AuditEntry.Outcome.choices)
+        self.fields["kind"].choices = [("", _("Any"))] + list(AuditEntry.Kind.choices)
+
+    def filters(self) -> dict:
+        """Selector arguments; dates are whole local days, `to` included."""
+        import datetime
+
+        from django.utils import timezone
+
+        if not self.is_valid():
+            return {}
+        data = dict(self.cleaned_data)
+        tz = timezone.get_current_timezone()
+        if data.get("since"):
+            data["since"] = datetime.datetime.combine(data["since"], datetime.time.min, tzinfo=tz)
+        if data.get("until"):
+            data["until"] = datetime.datetime.combine(
+                data["until"] + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+            )
+        return data

@@ -281,3 +281,72 @@ class StoredUpload(models.Model):
 
     def __str__(self):
         return self.original_name or str(self.pk)
+
+
+class DataProcessingBasis(models.Model):
+    """The legal basis (PIPL art. 13) on which sensitive personal data about someone is held:
+    a statutory duty, or consent given on a date by the person or, for a child under 14, a
+    guardian. Any app attaches one to its object through (object_type, object_id); see
+    core.services.processing_basis_record and core.selectors.processing_basis_for."""
+
+    class Basis(models.TextChoices):
+        STATUTORY = "statutory", _("Statutory duty")
+        CONSENT = "consent", _("Consent")
+
+    class Category(models.TextChoices):
+        HEALTH = "health", _("Health")
+        CHILD = "child", _("Child under 14")
+        ASSISTANCE = "assistance", _("Assistance and low income")
+        IDENTITY = "identity", _("Identity documents")
+        OTHER = "other", _("Other sensitive data")
+
+    class Relation(models.TextChoices):
+        SELF = "self", _("The person themself")
+        GUARDIAN = "guardian", _("Guardian")
+
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    purpose = models.CharField(_("purpose"), max_length=200)
+    basis = models.CharField(_("legal basis"), max_length=16, choices=Basis.choices)
+    statute = models.CharField(_("law or regulation"), max_length=200, blank=True)
+    consent_given_on = models.DateField(_("consent given on"), null=True, blank=True)
+    consent_by = models.CharField(_("consent given by"), max_length=100, blank=True)
+    consent_relation = models.CharField(
+        _("relation of the consenting person"), max_length=16, choices=Relation.choices, blank=True
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("legal basis for processing")
+        verbose_name_plural = _("legal bases for processing")
+        indexes = [models.Index(fields=["object_type", "object_id"], name="basis_object_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(basis="statutory", statute__gt="")
+                | Q(
+                    basis="consent",
+                    consent_given_on__isnull=False,
+                    consent_by__gt="",
+                    consent_relation__in=["self", "guardian"],
+                ),
+                name="basis_statute_or_consent",
+            ),
+            models.CheckConstraint(
+                condition=~Q(category="child", basis="consent") | Q(consent_relation="guardian"),
+                name="basis_child_consent_by_guardian",
+            ),
+            models.UniqueConstraint(
+                fields=["object_type", "object_id", "category"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="basis_one_active_per_object_category",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.object_type}:{self.object_id} · {self.get_category_display()} · {self.get_basis_display()}"

@@ -55,3 +55,56 @@ def notification_unread_count(*, user) -> int:
     if not user.is_authenticated:
         return 0
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def processing_basis_for(obj, *, active_only: bool = True) -> QuerySet:
+    """The legal bases recorded for `obj` (newest first)."""
+    from .models import DataProcessingBasis
+
+    qs = DataProcessingBasis.objects.filter(
+        object_type=obj._meta.label_lower, object_id=str(obj.pk)
+    ).select_related("recorded_by")
+    if active_only:
+        qs = qs.filter(withdrawn_at__isnull=True)
+    return qs.order_by("-recorded_at")
+
+
+def audit_search(
+    *,
+    user,
+    since=None,
+    until=None,
+    actor: str = "",
+    action: str = "",
+    obj: str = "",
+    outcome: str = "",
+    kind: str = "",
+) -> QuerySet:
+    """Audit entries the audit admin may read: those of the units their role covers, and the
+    entries tied to no unit (sign-in events, system changes). Filters: time range, actor (user
+    name), action (prefix), object ("type" or "type:id"), outcome, kind."""
+    from .models import AuditEntry
+
+    if not user.has_role(Role.AUDIT_ADMIN):
+        return AuditEntry.objects.none()
+    qs = AuditEntry.objects.filter(
+        scope_q(user, {Role.AUDIT_ADMIN}, field="org_unit") | Q(org_unit__isnull=True)
+    )
+    if since:
+        qs = qs.filter(at__gte=since)
+    if until:
+        qs = qs.filter(at__lt=until)
+    if actor:
+        qs = qs.filter(actor_name__iexact=actor.strip())
+    if action:
+        qs = qs.filter(action__startswith=action.strip())
+    if obj:
+        otype, _sep, oid = obj.strip().partition(":")
+        qs = qs.filter(object_type=otype.lower())
+        if oid:
+            qs = qs.filter(object_id=oid)
+    if outcome:
+        qs = qs.filter(outcome=outcome)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.select_related("org_unit").order_by("-id")

@@ -1,5 +1,6 @@
 """Writes of the core app. Every function is keyword-only, atomic and audited."""
 
+import datetime
 import logging
 
 from django.db import transaction
@@ -179,3 +180,122 @@ def notification_mark_read(*, user, notification_ids=None) -> int:
     if notification_ids is not None:
         qs = qs.filter(pk__in=notification_ids)
     return qs.update(read_at=timezone.now())
+
+
+# --- legal basis for sensitive personal data (PIPL) ---------------------------------------------
+
+
+@transaction.atomic
+def processing_basis_record(
+    *,
+    actor,
+    obj,
+    org_unit: OrgUnit,
+    category: str,
+    purpose: str,
+    basis: str,
+    statute: str = "",
+    consent_given_on=None,
+    consent_by: str = "",
+    consent_relation: str = "",
+):
+    """Record why sensitive data about `obj` (a health record, a child, an assistance file...) is
+    held. A statutory basis names the law; consent names the date and who gave it — for a child
+    under 14, a guardian. Replaces the active basis of the same category."""
+    from .models import DataProcessingBasis as B
+
+    if basis not in B.Basis.values or category not in B.Category.values:
+        raise ApplicationError(_("Choose a legal basis and a category."), field="basis")
+    purpose = (purpose or "").strip()
+    if not purpose:
+        raise ApplicationError(_("Say what the data is used for."), field="purpose")
+    if basis == B.Basis.STATUTORY:
+        if not statute.strip():
+            raise ApplicationError(_("Name the law or regulation that requires it."), field="statute")
+        consent_given_on, consent_by, consent_relation = None, "", ""
+    else:
+        if consent_given_on is None or not consent_by.strip():
+            raise ApplicationError(
+                _("Consent needs the date and the name of the person who gave it."), field="consent_by"
+            )
+        if consent_given_on > timezone.localdate():
+            raise ApplicationError(_("Consent cannot be dated in the future."), field="consent_given_on")
+        if consent_relation not in B.Relation.values:
+            raise ApplicationError(_("Say who gave consent."), field="consent_relation")
+        if category == B.Category.CHILD and consent_relation != B.Relation.GUARDIAN:
+            raise ApplicationError(
+                _("For a child under 14, consent is given by a guardian."), field="consent_relation"
+            )
+    object_type, object_id = obj._meta.label_lower, str(obj.pk)
+    now = timezone.now()
+    B.objects.filter(
+        object_type=object_type, object_id=object_id, category=category, withdrawn_at__isnull=True
+    ).update(withdrawn_at=now)
+    record = B.objects.create(
+        org_unit=org_unit,
+        object_type=object_type,
+        object_id=object_id,
+        category=category,
+        purpose=purpose[:200],
+        basis=basis,
+        statute=statute.strip()[:200],
+        consent_given_on=consent_given_on,
+        consent_by=consent_by.strip()[:100],
+        consent_relation=consent_relation,
+        recorded_by=actor,
+        recorded_at=now,
+    )
+    audit.record(
+        actor=actor,
+        action="processing_basis.record",
+        obj=record,
+        detail={"object": f"{object_type}:{object_id}", "category": category, "basis": basis},
+    )
+    return record
+
+
+@transaction.atomic
+def processing_basis_withdraw(*, actor, record) -> None:
+    """Consent withdrawn (or the duty ended): the record stays, marked withdrawn."""
+    if record.withdrawn_at is None:
+        record.withdrawn_at = timezone.now()
+        record.save(update_fields=["withdrawn_at"])
+        audit.record(actor=actor, action="processing_basis.withdraw", obj=record)
+
+
+# --- audit log retention ------------------------------------------------------------------------
+
+AUDIT_MIN_RETENTION_DAYS = 183
+
+
+@transaction.atomic
+def audit_purge(*, actor, before) -> int:
+    """Delete audit entries older than `before`, which must be at least 183 days ago. The last
+    deleted entry's HMAC is kept in a new `audit.purge` entry, so the chain still verifies."""
+    from .models import AuditEntry
+
+    limit = timezone.now() - datetime.timedelta(days=AUDIT_MIN_RETENTION_DAYS)
+    if before > limit:
+        raise ApplicationError(
+            _("Audit entries are kept for at least %(days)d days.") % {"days": AUDIT_MIN_RETENTION_DAYS},
+            code="retention",
+            status=409,
+        )
+    audit._lock_chain()
+    doomed = AuditEntry.objects.filter(at__lt=before)
+    last = doomed.order_by("-id").values("id", "hmac").first()
+    if last is None:
+        return 0
+    # Only a prefix of the chain can go: stop before the first entry that is recent enough.
+    first_kept = AuditEntry.objects.filter(at__gte=before).order_by("id").values_list("id", flat=True).first()
+    if first_kept is not None and first_kept < last["id"]:
+        last = doomed.filter(id__lt=first_kept).order_by("-id").values("id", "hmac").first()
+        if last is None:
+            return 0
+    count, _deleted = AuditEntry.objects.filter(id__lte=last["id"]).delete()
+    audit.record(
+        actor=actor,
+        action="audit.purge",
+        detail={"through_id": last["id"], "last_hmac": last["hmac"], "deleted": count},
+    )
+    return count

@@ -22,4 +22,7 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notification_list"),
     path("notifications/read/", views.notification_read, name="notification_read"),
     path("files/<uuid:pk>/", views.upload_serve, name="upload"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("audit/", views.audit_list, name="audit_list"),
+    path("audit/export.<str:fmt>", views.audit_export, name="audit_export"),
 ]

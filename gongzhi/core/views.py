@@ -1,3 +1,6 @@
+import csv
+import io
+import json
 import logging
 
 from django.contrib import messages
@@ -378,4 +381,124 @@ def upload_serve(request, pk):
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# --- privacy notice -------------------------------------------------------------------------------
+
+
+def privacy(request):
+    """What Gongzhi collects about residents, why, on what basis, and their rights (PIPL)."""
+    return render(request, "core/privacy.html")
+
+
+# --- audit log (audit administrator only) ----------------------------------------------------------
+
+AUDIT_EXPORT_MAX_ROWS = 50_000
+
+
+@permission_required("accounts.view_audit", raise_exception=True)
+def audit_list(request):
+    from .forms import AuditFilterForm
+
+    form = AuditFilterForm(request.GET or None)
+    entries = selectors.audit_search(user=request.user, **form.filters())
+    page = paginate(request, entries)
+    return render(
+        request,
+        "core/audit_list.html",
+        {"form": form, "page": page, "qs": querystring_without_page(request)},
+    )
+
+
+def _audit_rows(entries):
+    from django.utils import timezone as tz
+
+    for e in entries.iterator(chunk_size=2000):
+        yield [
+            e.id,
+            tz.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
+            e.get_kind_display(),
+            e.actor_name,
+            e.role,
+            e.org_unit.name if e.org_unit_id else "",
+            e.action,
+            e.object_type,
+            e.object_id,
+            e.get_outcome_display(),
+            e.ip or "",
+            json.dumps(e.detail, ensure_ascii=False, sort_keys=True),
+        ]
+
+
+def _audit_header():
+    return [
+        _("No."),
+        _("Time"),
+        _("Kind"),
+        _("User"),
+        _("Role"),
+        _("Org unit"),
+        _("Action"),
+        _("Object type"),
+        _("Object id"),
+        _("Outcome"),
+        _("IP address"),
+        _("Detail"),
+    ]
+
+
+def _safe_cell(value):
+    """Spreadsheet formula injection: a cell that starts like a formula is quoted."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@permission_required("accounts.view_audit", raise_exception=True)
+def audit_export(request, fmt):
+    """CSV or xlsx of the filtered audit entries; the export itself is an audit entry."""
+    from django.http import HttpResponse
+    from django.utils import timezone as tz
+
+    from . import audit
+    from .forms import AuditFilterForm
+    from .models import AuditEntry
+
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    form = AuditFilterForm(request.GET or None)
+    filters = form.filters()
+    entries = selectors.audit_search(user=request.user, **filters)[:AUDIT_EXPORT_MAX_ROWS]
+    audit.record(
+        actor=request.user,
+        action="audit.export",
+        kind=AuditEntry.Kind.EXPORT,
+        object_type="core.auditentry",
+        detail={"format": fmt, "filters": {k: str(v) for k, v in filters.items() if v}},
+    )
+    stamp = tz.localtime().strftime("%Y%m%d-%H%M")
+    rows = ([_safe_cell(c) for c in row] for row in _audit_rows(entries))
+    if fmt == "csv":
+        buffer = io.StringIO()
+        buffer.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
+        writer = csv.writer(buffer)
+        writer.writerow(_audit_header())
+        writer.writerows(rows)
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    else:
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet(title="audit")
+        ws.append([str(h) for h in _audit_header()])
+        for row in rows:
+            ws.append(row)
+        out = io.BytesIO()
+        wb.save(out)
+        response = HttpResponse(
+            out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.{fmt}"'
+    response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -23,7 +23,8 @@ def entries(po: Path):
     for match in ENTRY.finditer(text):
         msgid = _join(match.group(1))
         if msgid:
-            yield msgid, _join(match.group(2).split("\n")[0])
+            first_msgstr = re.split(r"\nmsgstr\[[1-9]\]", match.group(2))[0]
+            yield msgid, _join(first_msgstr.split(" ", 1)[1])
 
 
 @pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))

@@ -49,9 +49,9 @@ def test_concurrent_writers_wait_for_each_other_instead_of_failing(tree):
 
 
 @pytest.mark.django_db
-def test_one_json_log_line_per_request_without_query_string(client, caplog, tree, make_user, roles):
+def test_one_json_log_line_per_request_without_query_string(login, caplog, tree, make_user, roles):
     user = make_user(roles.GRID_WORKER, tree.grid_a1)
-    client.force_login(user)
+    client = login(user)
     with caplog.at_level(logging.INFO, logger="gongzhi.request"):
         client.get("/org/?q=13908910001")
     records = [r for r in caplog.records if r.name == "gongzhi.request"]

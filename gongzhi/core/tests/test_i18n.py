@@ -34,14 +34,24 @@ def test_switching_language_before_sign_in_is_remembered(client):
 
 
 def test_a_signed_in_users_language_follows_them(tree, make_user, client, roles):
+    from conftest import verify_second_factor
+
     user = make_user(roles.GRID_WORKER, tree.grid_a1)
-    client.force_login(user)
+    login(client, user)
     client.post(reverse("core:set_language"), {"language": "en", "next": "/"})
     user.refresh_from_db()
     assert user.language == "en"
     other_device = client.__class__()
     other_device.force_login(user)
+    verify_second_factor(other_device, user)
     assert "Hello" in other_device.get("/").content.decode()
+
+
+def login(client, user):
+    from conftest import verify_second_factor
+
+    client.force_login(user)
+    verify_second_factor(client, user)
 
 
 def test_the_switch_refuses_unknown_languages_and_foreign_redirects(client):
@@ -52,7 +62,7 @@ def test_the_switch_refuses_unknown_languages_and_foreign_redirects(client):
 
 def test_tibetan_home_page_has_tibetan_text(tree, make_user, client, roles):
     user = make_user(roles.COMMUNITY_STAFF, tree.community_a)
-    client.force_login(user)
+    login(client, user)
     client.cookies["django_language"] = "bo"
     page = client.get("/").content.decode()
     nav = re.search(r'<nav class="mainnav".*?</nav>', page, re.S).group(0)

@@ -319,7 +319,7 @@ def test_export_is_masked_escaped_and_audited(login, staff, tree, make_user, rol
     assert "低保" in by_name["张晓鑫"][header.index("关怀标签")]
     entry = AuditEntry.objects.filter(action="view:registry.export").latest("id")
     assert entry.kind == "access" and entry.detail["rows"] == 4 and entry.detail["unmasked"] is False
-    client.force_login(staff)
+    client = login(staff)
     ws = load_workbook(io.BytesIO(client.get(reverse("registry:resident_export")).content)).active
     docs = [r[header.index("证件号码")] for r in list(ws.iter_rows(values_only=True))[1:]]
     assert docs and all("*" not in d for d in docs)

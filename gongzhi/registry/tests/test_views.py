@@ -75,7 +75,7 @@ def test_grid_worker_cannot_unmask_and_other_community_is_404(login, make_user, 
     assert "Show full numbers" not in page
     assert client.post(reverse("registry:resident_unmask", args=[resident.pk])).status_code == 404
     other = make_user(roles.COMMUNITY_STAFF, tree.community_b, username="b_staff")
-    client.force_login(other)
+    client = login(other)
     assert client.get(reverse("registry:resident_detail", args=[resident.pk])).status_code == 404
     assert client.get(reverse("registry:resident_edit", args=[resident.pk])).status_code == 404
 

@@ -1,3 +1,5 @@
+import base64
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -27,6 +29,11 @@ class Command(BaseCommand):
         out.write("Staff (sign in with the username):")
         for username, label in staff:
             out.write(f"  {username:<12} {label}")
+        key = settings.GONGZHI_DEMO_TOTP_KEY
+        if key and not settings.IS_PRODUCTION:
+            secret = base64.b32encode(bytes.fromhex(key)).decode()
+            out.write("Staff then give a two-factor code: `python manage.py accounts_otp` prints the")
+            out.write(f"current one, or add the demo key {secret} to an authenticator app.")
         if residents:
             out.write("Residents (sign in with the mobile number):")
             for phone, name in residents[:10]:
