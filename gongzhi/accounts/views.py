@@ -100,6 +100,7 @@ def password_change(request):
 
 
 @login_required
+@ratelimit.limit("otp", per_ip=30, per_user=10, window=300)
 def otp_setup(request):
     """Enrol an authenticator app: a QR code (SVG, drawn on the server) and the key as text."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -141,6 +142,7 @@ def otp_setup(request):
 
 
 @login_required
+@ratelimit.limit("otp", per_ip=30, per_user=10, window=300)
 def otp_verify(request):
     if not services.otp_enrolled(request.user):
         return redirect("accounts:otp_setup")

@@ -332,3 +332,25 @@ def test_sign_in_events_and_denied_pages_are_audited(tree, make_user, client, ro
     assert ("auth.logout", "success") in actions
     denied = AuditEntry.objects.get(action="access.denied")
     assert denied.ip == "127.0.0.1" and denied.detail["path"] == reverse("accounts:user_list")
+
+
+def test_guessing_second_factor_codes_is_rate_limited(tree, make_user, roles, monkeypatch):
+    from gongzhi.core import ratelimit
+
+    monkeypatch.setattr(ratelimit.time, "time", lambda: 1_800_000_010.0)
+    staff = make_user(roles.SECRETARY, tree.community_a)
+    TOTPDevice.objects.create(user=staff, name="phone", confirmed=True)
+    client = Client()
+    client.force_login(staff)
+    statuses = [
+        client.post(reverse("accounts:otp_verify"), {"token": f"{i:06d}"}).status_code for i in range(11)
+    ]
+    assert statuses[:10] == [200] * 10 and statuses[10] == 429
+
+
+def test_an_htmx_request_of_an_unverified_staff_member_redirects_the_whole_page(tree, make_user, roles):
+    staff = make_user(roles.SECRETARY, tree.community_a)
+    client = Client()
+    client.force_login(staff)
+    response = client.get("/org/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 204 and response["HX-Redirect"].startswith(reverse("accounts:otp_setup"))

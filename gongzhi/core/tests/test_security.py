@@ -516,3 +516,26 @@ def test_residents_can_read_the_privacy_notice_in_three_languages(client, lang, 
     client.cookies["django_language"] = lang
     response = client.get(reverse("core:privacy"))
     assert response.status_code == 200 and text in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_unmasking_needs_the_permission_and_writes_an_access_entry(tree, make_user, roles):
+    from django.core.exceptions import PermissionDenied
+
+    from gongzhi.core.personal_data import reveal
+
+    resident = make_resident(tree)
+    assert resident.masked_document == ID_NUMBER[:4] + "*" * 10 + ID_NUMBER[-4:]
+    worker = make_user(roles.GRID_WORKER, tree.grid_a1)
+    assert reveal(actor=worker, obj=resident, field="document_number") == ID_NUMBER
+    entry = AuditEntry.objects.get(kind="access", actor=worker)
+    assert entry.action == "view:unmasked:document_number" and entry.object_id == str(resident.pk)
+    assert ID_NUMBER not in str(entry.detail)
+    for outsider in (
+        make_user(roles.GRID_WORKER, tree.grid_b1),  # another grid
+        make_user(roles.STREET_STAFF, tree.street),  # reads masked data only
+        make_user(roles.AUDITOR, tree.district),
+    ):
+        with pytest.raises(PermissionDenied):
+            reveal(actor=outsider, obj=resident, field="phone")
+    assert AuditEntry.objects.filter(kind="access", action__startswith="view:unmasked").count() == 1
