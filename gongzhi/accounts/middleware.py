@@ -109,7 +109,7 @@ class StaffSecurityMiddleware:
         if name in self.OPEN_URL_NAMES:
             return None
         is_api = request.path.startswith("/api/")
-        if security.password_expired(user):
+        if security.password_expired(user) or request.session.get(security.WEAK_PASSWORD):
             if is_api:
                 return JsonResponse(
                     {"code": "password_expired", "message": _("Your password has expired. Change it first.")},

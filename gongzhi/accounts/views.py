@@ -57,6 +57,17 @@ class LoginView(auth_views.LoginView):
                 return ratelimit.too_many(request, wait)
         return super().post(request, *args, **kwargs)
 
+    def form_valid(self, form):
+        user = form.get_user()
+        weak = security.is_staff_account(user) and security.fails_staff_policy(
+            form.cleaned_data.get("password", ""), user
+        )
+        response = super().form_valid(form)
+        if weak:
+            # The middleware sends them to the password page before anything else.
+            self.request.session[security.WEAK_PASSWORD] = True
+        return response
+
 
 class LogoutView(auth_views.LogoutView):
     """Signing out ends every session of the account, on every device."""
@@ -89,9 +100,10 @@ def password_change(request):
         else:
             # Every other session has ended; this one stays signed in.
             update_session_auth_hash(request, request.user)
+            request.session.pop(security.WEAK_PASSWORD, None)
             messages.success(request, _("Your password was changed. Other devices were signed out."))
             return redirect(_safe_next(request))
-    expired = security.password_expired(request.user)
+    expired = security.password_expired(request.user) or bool(request.session.get(security.WEAK_PASSWORD))
     return render(
         request,
         "accounts/password_change.html",

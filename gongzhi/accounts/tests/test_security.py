@@ -354,3 +354,23 @@ def test_an_htmx_request_of_an_unverified_staff_member_redirects_the_whole_page(
     client.force_login(staff)
     response = client.get("/org/", HTTP_HX_REQUEST="true")
     assert response.status_code == 204 and response["HX-Redirect"].startswith(reverse("accounts:otp_setup"))
+
+
+def test_a_staff_member_whose_password_misses_the_policy_changes_it_at_sign_in(
+    tree, make_user, client, roles
+):
+    # An account made with a resident-grade password, then given a staff role.
+    staff = make_user(roles.COMMUNITY_STAFF, tree.community_a, password="qomolangma")
+    assert post_login(client, staff.username, "qomolangma").status_code == 302
+    response = client.get("/org/")
+    assert response["Location"].startswith(reverse("accounts:password_change"))
+    client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": "qomolangma",
+            "new_password1": "Qomolangma-8848",
+            "new_password2": "Qomolangma-8848",
+        },
+    )
+    response = client.get("/org/")
+    assert response.status_code == 302 and "two-factor" in response["Location"]  # next: the second factor
