@@ -193,6 +193,8 @@ GONGZHI_DEMO_TOTP_KEY = env.str(
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# Pages pass the CSRF token to htmx from the template (base.html); no script reads the cookie.
+CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=IS_PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -252,6 +254,8 @@ SECURE_PROXY_SSL_HEADER = (
 GONGZHI_DATA_KEY = env.str("GONGZHI_DATA_KEY", default="")
 GONGZHI_AUDIT_KEY = env.str("GONGZHI_AUDIT_KEY", default="")
 GONGZHI_INDEX_KEY = env.str("GONGZHI_INDEX_KEY", default="")
+# Seals core_backup files (AES-GCM); keep it apart from the backups. In development: var/backup.key.
+GONGZHI_BACKUP_KEY = env.str("GONGZHI_BACKUP_KEY", default="")
 GONGZHI_SMS_BACKEND = env.str("GONGZHI_SMS_BACKEND", default="gongzhi.core.sms.LoggingSmsBackend")
 GONGZHI_DEMO_PASSWORD = env.str("GONGZHI_DEMO_PASSWORD", default="Gongzhi@2026")
 API_PAGE_SIZE_DEFAULT = 20

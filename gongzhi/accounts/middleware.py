@@ -2,7 +2,7 @@ import time
 from urllib.parse import quote
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
@@ -21,6 +21,15 @@ class UserLanguageMiddleware:
             translation.activate(user.language)
             request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)
+
+
+def _go(request, url):
+    """A redirect; for an htmx request, a full-page redirect instead of a swapped fragment."""
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
 
 
 class StaffSecurityMiddleware:
@@ -87,7 +96,7 @@ class StaffSecurityMiddleware:
                 {"code": "session_expired", "message": _("Your session has ended. Sign in again.")},
                 status=401,
             )
-        return redirect_to_login(request.get_full_path(), reverse("accounts:login"))
+        return _go(request, redirect_to_login(request.get_full_path(), reverse("accounts:login"))["Location"])
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         from . import security
@@ -100,13 +109,15 @@ class StaffSecurityMiddleware:
         if name in self.OPEN_URL_NAMES:
             return None
         is_api = request.path.startswith("/api/")
-        if security.password_expired(user):
+        if security.password_expired(user) or request.session.get(security.WEAK_PASSWORD):
             if is_api:
                 return JsonResponse(
                     {"code": "password_expired", "message": _("Your password has expired. Change it first.")},
                     status=403,
                 )
-            return redirect(f"{reverse('accounts:password_change')}?next={quote(request.get_full_path())}")
+            return _go(
+                request, f"{reverse('accounts:password_change')}?next={quote(request.get_full_path())}"
+            )
         if security.needs_second_factor(user) and not user.is_verified():
             if is_api:
                 return JsonResponse(
@@ -119,5 +130,5 @@ class StaffSecurityMiddleware:
             from .services import otp_enrolled
 
             target = "accounts:otp_verify" if otp_enrolled(user) else "accounts:otp_setup"
-            return redirect(f"{reverse(target)}?next={quote(request.get_full_path())}")
+            return _go(request, f"{reverse(target)}?next={quote(request.get_full_path())}")
         return None

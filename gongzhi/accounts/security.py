@@ -24,6 +24,7 @@ from gongzhi.core.models import AuditEntry
 from .roles import STAFF_ROLES
 
 AUTH_AT = "gz_auth_at"
+WEAK_PASSWORD = "gz_weak_password"
 SEEN_AT = "gz_seen_at"
 _PHONE_LIKE = re.compile(r"^[\d\s+()-]{7,}$")
 
@@ -85,6 +86,20 @@ class StaffPasswordValidator:
 
     def get_help_text(self):
         return self._text()
+
+
+def fails_staff_policy(password: str, user) -> bool:
+    """For a staff member signing in: does the password they typed miss the staff policy (set
+    before the policy, or before the account became staff)? Then it must be changed now."""
+    from django.contrib.auth.password_validation import get_default_password_validators
+
+    for validator in get_default_password_validators():
+        if isinstance(validator, StaffPasswordValidator):
+            try:
+                validator.validate(password, user)
+            except ValidationError:
+                return True
+    return False
 
 
 # --- django-axes ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from gongzhi.core.errors import ApplicationError
 from .models import ApiToken, RoleAssignment, User
 from .roles import ADMIN_ROLES, Role
 
-TOKEN_PREFIX = "gz_"
+TOKEN_PREFIX = "gz_"  # a public prefix that marks Gongzhi tokens, not a secret  # nosec B105
 
 
 def _hash_token(token: str) -> str:

@@ -21,3 +21,6 @@ rules.add_perm("core.view_partners", has_role(*READER_ROLES))
 rules.add_perm("core.view_partner", covers(*READER_ROLES))
 rules.add_perm("core.manage_partners", has_role(*_community_managers))
 rules.add_perm("core.manage_partner", covers(*_community_managers))
+# Unmasked ID and phone numbers: the community's own workers, for objects in their area only
+# (gongzhi.core.personal_data.reveal, which also writes the access entry).
+rules.add_perm("core.unmask_personal_data", covers(Role.GRID_WORKER, *_community_managers))

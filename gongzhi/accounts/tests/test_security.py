@@ -332,3 +332,45 @@ def test_sign_in_events_and_denied_pages_are_audited(tree, make_user, client, ro
     assert ("auth.logout", "success") in actions
     denied = AuditEntry.objects.get(action="access.denied")
     assert denied.ip == "127.0.0.1" and denied.detail["path"] == reverse("accounts:user_list")
+
+
+def test_guessing_second_factor_codes_is_rate_limited(tree, make_user, roles, monkeypatch):
+    from gongzhi.core import ratelimit
+
+    monkeypatch.setattr(ratelimit.time, "time", lambda: 1_800_000_010.0)
+    staff = make_user(roles.SECRETARY, tree.community_a)
+    TOTPDevice.objects.create(user=staff, name="phone", confirmed=True)
+    client = Client()
+    client.force_login(staff)
+    statuses = [
+        client.post(reverse("accounts:otp_verify"), {"token": f"{i:06d}"}).status_code for i in range(11)
+    ]
+    assert statuses[:10] == [200] * 10 and statuses[10] == 429
+
+
+def test_an_htmx_request_of_an_unverified_staff_member_redirects_the_whole_page(tree, make_user, roles):
+    staff = make_user(roles.SECRETARY, tree.community_a)
+    client = Client()
+    client.force_login(staff)
+    response = client.get("/org/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 204 and response["HX-Redirect"].startswith(reverse("accounts:otp_setup"))
+
+
+def test_a_staff_member_whose_password_misses_the_policy_changes_it_at_sign_in(
+    tree, make_user, client, roles
+):
+    # An account made with a resident-grade password, then given a staff role.
+    staff = make_user(roles.COMMUNITY_STAFF, tree.community_a, password="qomolangma")
+    assert post_login(client, staff.username, "qomolangma").status_code == 302
+    response = client.get("/org/")
+    assert response["Location"].startswith(reverse("accounts:password_change"))
+    client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": "qomolangma",
+            "new_password1": "Qomolangma-8848",
+            "new_password2": "Qomolangma-8848",
+        },
+    )
+    response = client.get("/org/")
+    assert response.status_code == 302 and "two-factor" in response["Location"]  # next: the second factor

@@ -1,0 +1,98 @@
+"""IDOR sweep: every URL that names an object by id (pages and API), discovered from the URL
+configuration, answers 404 to a user of community A asking for an object of community B.
+
+Each app describes its objects in `gongzhi/<app>/tests/idor.py` (`CASES = {url name: Case(...)}`).
+A URL of core, accounts or registry without a case fails this test; a URL of a later app without
+one is reported as skipped, naming the file to add."""
+
+import dataclasses
+import importlib
+import re
+from collections.abc import Callable
+from importlib.util import find_spec
+
+import pytest
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+FOUNDATION_APPS = {"core", "accounts", "registry"}
+OBJECT_PARAM = re.compile(r"<(?:(int|uuid|slug|str|path):)?(\w+)>")
+
+
+@dataclasses.dataclass
+class Case:
+    build: Callable  # world -> id of an object in community B
+    actor: Callable  # world -> a user of community A allowed to use the page on A's objects
+    method: str = "get"
+
+
+def _walk(patterns, prefix="", ns=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from _walk(
+                p.url_patterns, prefix + str(p.pattern), f"{ns}{p.namespace}:" if p.namespace else ns
+            )
+        elif isinstance(p, URLPattern) and p.name:
+            yield prefix + str(p.pattern), f"{ns}{p.name}"
+
+
+def object_urls():
+    """(url name, route, id parameter, app) for every route with an id-like parameter."""
+    found = {}
+    for route, name in _walk(get_resolver().url_patterns):
+        params = [
+            (conv, n)
+            for conv, n in OBJECT_PARAM.findall(route)
+            if conv in ("int", "uuid") or n == "pk" or n.endswith("_id")
+        ]
+        if not params:
+            continue
+        match = re.match(r"api/v1/([^/]+)/", route)
+        app = match.group(1).replace("-", "_") if match else name.split(":")[0]
+        found[name] = (route, params[-1][1], app)
+    return found
+
+
+def all_cases():
+    cases = {}
+    for app in settings.GONGZHI_APPS:
+        module = f"gongzhi.{app}.tests.idor"
+        if find_spec(f"gongzhi.{app}.tests") and find_spec(module):
+            cases.update(importlib.import_module(module).CASES)
+    return cases
+
+
+URLS = object_urls()
+
+
+class World:
+    def __init__(self, tree, make_user, roles):
+        self.tree, self.make_user, self.roles = tree, make_user, roles
+
+    def staff_a(self):
+        return self.make_user(self.roles.SECRETARY, self.tree.community_a)
+
+    def admin_a(self, role):
+        return self.make_user(role, self.tree.community_a)
+
+
+def test_the_sweep_found_the_foundation_urls():
+    assert {"core:orgunit_detail", "accounts:user_detail", "api:get_org_unit"} <= set(URLS)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(URLS))
+def test_another_communitys_object_is_a_404(name, tree, make_user, login, roles):
+    route, param, app = URLS[name]
+    case = all_cases().get(name)
+    if case is None:
+        message = f"no IDOR case for {name} ({route}): add it to gongzhi/{app}/tests/idor.py"
+        if app in FOUNDATION_APPS:
+            pytest.fail(message)
+        pytest.skip(message)
+    world = World(tree, make_user, roles)
+    object_id = case.build(world)
+    client = login(case.actor(world))
+    url = reverse(name, kwargs={param: object_id})
+    response = getattr(client, case.method)(url)
+    assert response.status_code == 404, f"{name} {url}: {response.status_code}"
