@@ -10,7 +10,7 @@ from gongzhi.accounts.roles import Role
 
 from . import services
 from .documents import make_id_number
-from .models import Household, Resident
+from .models import CareTag, Household, Resident
 
 TIBETAN_PARTS = [
     ("扎西", "བཀྲ་ཤིས་"),
@@ -49,6 +49,16 @@ HAN_GIVEN = {
 AREAS = ["540102", "540102", "540102", "540102", "540121", "540122", "540123", "540124", "540127"]
 OTHER_AREAS = ["510104", "620102", "630102", "500101"]
 PHONE_PREFIXES = ["139", "138", "136", "159", "158", "189", "180", "177", "151", "134"]
+EMPLOYER_UNITS = [
+    "拉萨市第一中学",
+    "城关区人民医院",
+    "西藏大学",
+    "拉萨市公安局城关分局",
+    "国网拉萨供电公司",
+    "城关区教育局",
+]
+PARTY_BRANCHES = ["纳金社区第一党支部", "纳金社区第二党支部", "纳金社区离退休党支部"]
+DISABILITIES = ["visual", "hearing", "physical", "physical", "intellectual", "mental", "speech"]
 DEMO_RESIDENT_PHONES = ["13908910001", "13908910002", "13908910003", "13908910004", "13908910005"]
 
 
@@ -76,10 +86,68 @@ def _birth(rng, today, age_low, age_high):
     return today.replace(year=today.year - age) - datetime.timedelta(days=rng.randint(1, 360))
 
 
+def _profile(rng, age, gender, relationship, *, alone, low_income, floating) -> dict:
+    """Education, work, insurance, party membership, disability and care tags for one resident."""
+    tags = []
+    extra = {}
+    if age < 6:
+        extra["employment"] = "preschool"
+    elif age < 19:
+        extra["employment"], extra["education"] = "student", rng.choice(["primary", "junior", "senior"])
+    else:
+        extra["education"] = rng.choice(
+            ["none", "primary", "primary", "junior", "junior", "senior", "vocational", "college", "bachelor"]
+            if age >= 50
+            else ["junior", "senior", "vocational", "college", "bachelor", "bachelor", "postgraduate"]
+        )
+        if age >= 60:
+            extra["employment"] = "retired"
+        else:
+            extra["employment"] = rng.choice(
+                ["employed", "employed", "employed", "self_employed", "farmer_herder", "unemployed", "other"]
+            )
+    extra["medical_insurance"] = (
+        "employee"
+        if extra.get("employment") in ("employed", "retired") and rng.random() < 0.6
+        else "resident"
+    )
+    if age >= 22 and rng.random() < 0.06:
+        extra["is_party_member"] = True
+        extra["party_branch"] = PARTY_BRANCHES[2] if age >= 60 else rng.choice(PARTY_BRANCHES[:2])
+        if extra.get("employment") == "employed" and rng.random() < 0.6:
+            extra["employer_unit"] = rng.choice(EMPLOYER_UNITS)
+    if rng.random() < 0.025:
+        extra["disability_type"] = rng.choice(DISABILITIES)
+        extra["disability_grade"] = rng.choice([1, 2, 2, 3, 3, 4, 4, 4])
+        tags.append("disabled")
+    if alone and age >= 60:
+        tags.append("living_alone")
+        if rng.random() < 0.3:
+            tags.append("tekun")
+    elif age >= 60 and relationship in ("head", "spouse") and rng.random() < 0.15:
+        tags.append("empty_nest")
+    if age < 16:
+        if floating:
+            tags.append("floating_child")
+        elif rng.random() < 0.06:
+            tags.append("left_behind_child")
+        if rng.random() < 0.025:
+            tags.append("distressed_child")
+    if low_income:
+        tags.append("dibao")
+    if gender == "male" and 35 <= age <= 75 and rng.random() < 0.03:
+        tags.append("veteran")
+    if age >= 50 and rng.random() < 0.12:
+        tags.append("chronic_disease")
+    extra["care_tags"] = tags
+    return extra
+
+
 def build(context, rng, stdout):
     today = datetime.date(2026, 11, 29)
     grids = context["grids"]
     ids = _Ids()
+    tag_objects = {t.code: t for t in CareTag.objects.filter(org_unit__isnull=True)}
     phones = set(DEMO_RESIDENT_PHONES)
     n_households = n_residents = 0
     heads = []
@@ -126,16 +194,16 @@ def build(context, rng, stdout):
             surname = rng.choice(HAN_SURNAMES) if han else None
 
             roll = rng.random()
-            if roll < 0.16:
+            if roll < 0.22:
                 head_age = (62, 92)  # elderly household, often one person
-            elif roll < 0.30:
+            elif roll < 0.34:
                 head_age = (20, 35)
             else:
                 head_age = (30, 60)
             members = []
             head_gender = rng.choice(["male", "female"])
             members.append((Resident.Relationship.HEAD, head_gender, _birth(rng, today, *head_age)))
-            alone = head_age[0] >= 62 and rng.random() < 0.45
+            alone = head_age[0] >= 62 and rng.random() < 0.25
             if not alone and rng.random() < 0.7:
                 members.append(
                     (
@@ -153,7 +221,7 @@ def build(context, rng, stdout):
                             _birth(rng, today, 0, max(0, min(30, head_age[0] - 22))),
                         )
                     )
-                if rng.random() < 0.15:
+                if rng.random() < 0.22:
                     members.append(
                         (
                             Resident.Relationship.PARENT,
@@ -162,6 +230,7 @@ def build(context, rng, stdout):
                         )
                     )
 
+            low_income = rng.random() < 0.035
             for relationship, gender, birth in members:
                 if han:
                     name, name_bo = _han_name(
@@ -170,6 +239,10 @@ def build(context, rng, stdout):
                 else:
                     name, name_bo = _tibetan_name(rng, gender)
                 age = today.year - birth.year
+                extra = _profile(
+                    rng, age, gender, relationship, alone=alone, low_income=low_income, floating=floating
+                )
+                extra["care_tags"] = [tag_objects[code] for code in extra["care_tags"]]
                 resident = services.resident_create(
                     actor=None,
                     household=household,
@@ -181,11 +254,29 @@ def build(context, rng, stdout):
                     document_number=ids.next(area, birth, gender),
                     phone=phone() if age >= 16 and rng.random() < 0.85 else "",
                     ethnicity=ethnicity,
-                    is_party_member=age >= 22 and rng.random() < 0.07,
+                    **extra,
                 )
                 n_residents += 1
                 if relationship == Resident.Relationship.HEAD and 25 <= age <= 70:
                     heads.append(resident)
+
+    # Life goes on: some residents moved away, some elderly residents died (records stay).
+    movers = list(
+        Resident.objects.filter(
+            relationship_to_head=Resident.Relationship.CHILD, birth_date__lte=datetime.date(2004, 1, 1)
+        ).order_by("id")[::97][:15]
+    )
+    for resident in movers:
+        services.resident_move_out(
+            actor=None, resident=resident, on=today - datetime.timedelta(days=rng.randint(20, 600))
+        )
+    elderly = list(
+        Resident.objects.filter(birth_date__lte=datetime.date(1940, 1, 1)).order_by("id")[::11][:8]
+    )
+    for resident in elderly:
+        services.resident_record_death(
+            actor=None, resident=resident, on=today - datetime.timedelta(days=rng.randint(10, 400))
+        )
 
     # A few residents sign in with their mobile numbers.
     password = settings.GONGZHI_DEMO_PASSWORD
@@ -198,4 +289,10 @@ def build(context, rng, stdout):
         resident.user = user
         resident.save(update_fields=["phone", "phone_index", "phone_last4", "user"])
         context["resident_logins"].append((number, resident.name))
-    stdout.write(f"  registry: {n_households} households, {n_residents} residents")
+    living = Resident.objects.filter(status=Resident.Status.LIVING)
+    elderly = living.filter(birth_date__lte=today.replace(year=today.year - 60)).count()
+    stdout.write(
+        f"  registry: {n_households} households, {n_residents} residents, "
+        f"{elderly} aged 60+, {living.filter(is_party_member=True).count()} party members, "
+        f"{living.filter(care_tags__code='living_alone').count()} elderly living alone"
+    )

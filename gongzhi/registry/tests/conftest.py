@@ -31,3 +31,14 @@ def make_resident():
         )
 
     return _make
+
+
+@pytest.fixture(autouse=True)
+def english(settings, client):
+    """Assertions read the English msgids: pages are asked for in English (the default interface
+    language is Chinese), and services outside a request speak English too."""
+    from django.utils import translation
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield

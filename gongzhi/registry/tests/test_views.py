@@ -166,3 +166,10 @@ def test_grid_worker_home_panel_lists_residents_needing_attention(
     page = client.get("/").content.decode()
     assert "My grid&#x27;s residents needing attention" in page or "residents needing attention" in page
     assert "次仁" in page
+
+
+def test_pages_speak_chinese_and_tibetan(login, staff, resident):
+    client = login(staff)
+    url = reverse("registry:resident_detail", args=[resident.pk])
+    assert "显示完整号码" in client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "ཨང་གྲངས་ཆ་ཚང་སྟོན།" in client.get(url, HTTP_ACCEPT_LANGUAGE="bo").content.decode()
