@@ -33,6 +33,7 @@ GONGZHI_APPS = [
     "core",
     "accounts",
     "registry",
+    "points",
 ]
 
 INSTALLED_APPS = [
