@@ -50,7 +50,7 @@ class PolicyForm(forms.Form):
 
 class ScanForm(forms.Form):
     code = forms.CharField(
-        label=_("Card code or phone number"),
+        label=_("Card code, phone number or name"),
         max_length=100,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text", "data-scan-target": "1"}),
     )

@@ -80,11 +80,13 @@ def redemption_with_lines(pk: int) -> Redemption:
 
 def resident_by_code(*, user, community, code: str):
     """The resident behind a scanned card token, or a typed phone number, whom this counter may
-    serve: registered in the user's scope or holding an account in the community (双报到)."""
+    serve: registered in the user's scope or holding an account in the community; a party member
+    from elsewhere who shows their card too (双报到: the card is their consent)."""
     allowed = Q(scope_q(user, WORKER_ROLES)) | Q(point_accounts__org_unit=community)
     resident = card_resolve(code)
     if resident is not None:
-        return Resident.objects.filter(allowed, pk=resident.pk).first()
+        # A party member showing their card may register at a workplace's community (双报到).
+        return Resident.objects.filter(allowed | Q(is_party_member=True), pk=resident.pk).first()
     phone = crypto.normalize_phone(code) if re.fullmatch(r"[+\d\s-]{7,20}", code.strip()) else ""
     if phone:
         index = crypto.blind_index(phone, purpose="phone")
@@ -94,6 +96,23 @@ def resident_by_code(*, user, community, code: str):
             .first()
         )
     return None
+
+
+def residents_by_name(*, user, community, name: str, limit: int = 20) -> list:
+    """Living residents whose name contains `name`, among those this counter may serve."""
+    name = name.strip()
+    if not name:
+        return []
+    return list(
+        Resident.objects.filter(
+            Q(scope_q(user, WORKER_ROLES)) | Q(point_accounts__org_unit=community),
+            Q(name__icontains=name) | Q(name_bo__icontains=name),
+            status=Resident.Status.LIVING,
+        )
+        .select_related("org_unit", "household")
+        .distinct()
+        .order_by("name", "pk")[:limit]
+    )
 
 
 def community_stats(org_unit) -> dict:

@@ -138,15 +138,28 @@ def counter(request):
     """The phone camera page: scan a card (BarcodeDetector) or type the card code or phone number."""
     community, communities = _community(request, WORKER_ROLES)
     form = ScanForm(request.POST or None)
+    matches = []
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"].strip()
         resident = selectors.resident_by_code(user=request.user, community=community, code=code)
         if resident is not None:
+            if selectors.account_for(resident, community) is None:
+                services.account_open(actor=request.user, resident=resident, org_unit=community)
+                if services.home_community(resident) != community:
+                    messages.success(
+                        request,
+                        _("%(name)s is now registered in %(community)s as well (双报到).")
+                        % {"name": resident.name, "community": community.name},
+                    )
             url = reverse("points:counter_resident", args=[resident.pk])
             return redirect(f"{url}?community={community.pk}")
-        form.add_error("code", _("No resident was found for this card or phone number."))
+        matches = selectors.residents_by_name(user=request.user, community=community, name=code)
+        if not matches:
+            form.add_error("code", _("No resident was found for this card or phone number."))
     return render(
-        request, "points/counter.html", {"form": form, "community": community, "communities": communities}
+        request,
+        "points/counter.html",
+        {"form": form, "community": community, "communities": communities, "matches": matches},
     )
 
 

@@ -256,3 +256,34 @@ def test_fifty_concurrent_clients_redeem_the_last_ten_units(transactional_db, tr
         == [10] * 10 + [20] * 40
     )
     call_command("points_verify")
+
+
+def test_a_resident_reads_their_own_account_only(bank, login):
+    from gongzhi.accounts import services as account_services
+
+    bank.fund(bank.alice, 15)
+    user = account_services.user_create(actor=None, username="alice", password="Correct-Horse-42")
+    account_services.role_assign(actor=None, user=user, role="resident", org_unit=bank.community)
+    bank.alice.user = user
+    bank.alice.save(update_fields=["user"])
+    client = login(user)
+    body = client.get(f"{URL}/accounts/{bank.alice.pk}").json()
+    assert (body["balance"], body["lifetime_earned"]) == (15, 15)
+    assert client.get(f"{URL}/accounts/{bank.bob.pk}").status_code == 404
+
+
+def test_dual_registration_through_the_api(bank, login):
+    """Community B's staff award Bob (party member of A) once he holds an account in B."""
+    from gongzhi.points.models import PointRule
+
+    PointRule.objects.create(
+        org_unit=bank.tree.community_b, code="cleanup", name="清扫", category="environment", points=2
+    )
+    client = login(bank.staff_b)
+    body = {"resident_id": bank.bob.pk, "rule_code": "cleanup", "idempotency_key": "b-1"}
+    assert post(client, "/awards", body).status_code == 404  # not registered in B yet
+    services.account_open(actor=bank.staff_b, resident=bank.bob, org_unit=bank.tree.community_b)
+    r = post(client, "/awards", body)
+    assert r.status_code == 201 and r.json()["balance"] == 2
+    assert client.get(f"{URL}/accounts/{bank.bob.pk}").json()["balance"] == 2
+    assert login(bank.staff).get(f"{URL}/accounts/{bank.bob.pk}").json()["balance"] == 0

@@ -213,3 +213,39 @@ def test_deciding_an_award_with_htmx_swaps_the_row(bank):
     html = r.content.decode()
     assert r.status_code == 200 and html.startswith("<li>") and "已批准，积分已发放。" in html
     assert acc(bank.alice).balance == 60
+
+
+def test_a_party_member_from_elsewhere_registers_at_the_workplace_counter(bank):
+    """双报到: Bob (party member of A) shows his card at community B's counter; Carol (not a party
+    member, of B) is found in B; a non-member of A is not found in B."""
+    card = registry_services.card_issue(actor=bank.staff, resident=bank.bob)
+    services.rule_create(
+        actor=bank.staff_b,
+        org_unit=bank.tree.community_b,
+        code="cleanup",
+        name="清扫",
+        category="environment",
+        points=2,
+    )
+    client = as_user(bank.staff_b)
+    r = client.post(reverse("points:counter"), {"code": card.token})
+    assert f"/points/counter/{bank.bob.pk}/" in r["Location"]
+    client.post(
+        reverse("points:counter_award", args=[bank.bob.pk]),
+        {"rule": "cleanup", "quantity": "1", "idempotency_key": "w1"},
+    )
+    from gongzhi.points import selectors
+
+    assert selectors.account_for(bank.bob, bank.tree.community_b).balance == 2
+    assert selectors.account_for(bank.bob, bank.community) is None
+    alice_card = registry_services.card_issue(actor=bank.staff, resident=bank.alice)
+    r = client.post(reverse("points:counter"), {"code": alice_card.token})
+    assert r.status_code == 200
+
+
+def test_the_counter_finds_residents_by_name_in_its_scope(bank):
+    client = as_user(bank.staff)
+    html = client.post(reverse("points:counter"), {"code": "晓鑫"}).content.decode()
+    assert "张晓鑫" in html and f"/points/counter/{bank.alice.pk}/" in html
+    html = client.post(reverse("points:counter"), {"code": "卓玛"}).content.decode()  # Carol lives in B
+    assert f"/points/counter/{bank.carol.pk}/" not in html
