@@ -406,9 +406,11 @@ def award_submit(
     note: str = "",
     photo=None,
     org_unit: OrgUnit | None = None,
+    source: str = "manual",
 ) -> AwardResult | AwardRequest:
     """A staff member's manual award: posted at once up to the threshold, queued for a second staff
-    member's approval above it (maker-checker)."""
+    member's approval above it (maker-checker). A rule the organiser must confirm is refused
+    (needs_confirmation): its points come from the activity's confirmed attendance list."""
     _serialise()
     key, account, existing = _prepare_award(
         resident=resident,
@@ -425,6 +427,12 @@ def award_submit(
         return pending
     rule = _rule_for(account.org_unit, rule_code)
     qty, points = rule_points(rule, quantity)
+    if rule.needs_confirmation and source == "manual":
+        raise ConflictError(
+            _("Points for %(rule)s are awarded when the organiser confirms the attendance list.")
+            % {"rule": rule.name},
+            code="needs_confirmation",
+        )
     threshold = policy_for(account.org_unit).approval_threshold
     if points <= threshold:
         _check_caps(account, rule, points)
@@ -436,7 +444,7 @@ def award_submit(
             points=points,
             idempotency_key=key,
             note=note,
-            source="manual",
+            source=source,
             photo=photo,
         )
     _check_caps(account, rule, points)
@@ -447,7 +455,7 @@ def award_submit(
         quantity=qty,
         points=points,
         note=note[:500],
-        source="manual",
+        source=source[:100],
         photo=photo,
         idempotency_key=key,
         requested_by=actor,

@@ -516,3 +516,12 @@ def test_points_verify_names_each_mismatch(bank, capsys):
         and "毛巾" in out
         and "stock 7 but movements sum to 3" in out
     )
+
+
+def test_a_manual_award_cannot_use_a_rule_the_organiser_must_confirm(bank):
+    with pytest.raises(ApplicationError) as exc:
+        services.award_submit(
+            actor=bank.staff, resident=bank.alice, rule_code="activity", idempotency_key="m"
+        )
+    assert exc.value.code == "needs_confirmation"
+    assert PointEntry.objects.count() == 0
