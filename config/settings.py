@@ -34,6 +34,7 @@ GONGZHI_APPS = [
     "core",
     "accounts",
     "registry",
+    "points",
 ]
 
 INSTALLED_APPS = [
