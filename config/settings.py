@@ -33,6 +33,8 @@ GONGZHI_APPS = [
     "core",
     "accounts",
     "registry",
+    "deliberation",
+    "cases",
 ]
 
 INSTALLED_APPS = [
