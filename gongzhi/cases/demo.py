@@ -310,11 +310,16 @@ def _progress(case, *, rng, created, end, worker, staff, secretary, partners):
         actor=actor, case=case, action="resolve", note="已到现场处理完毕，并向居民反馈。"
     )
     steps.append(("resolve", resolve_h))
-    rated = case.reporter_id and rng.random() < 0.75
+    # Reporters with an account rate in the app; others with their tracking code.
+    rated = rng.random() < (0.75 if case.reporter_id else 0.45)
     if rated and resolve_h + 24 < age_h:
         if rng.random() < 0.08:
             services.case_transition(
-                actor=case.reporter, case=case, action="dispute", note="问题没有彻底解决。"
+                actor=case.reporter,
+                case=case,
+                action="dispute",
+                note="问题没有彻底解决。",
+                tracking_code=case.tracking_code,
             )
             services.case_transition(actor=actor, case=case, action="start")
             services.case_transition(actor=actor, case=case, action="resolve", note="再次上门，已彻底处理。")
@@ -324,16 +329,18 @@ def _progress(case, *, rng, created, end, worker, staff, secretary, partners):
             actor=case.reporter,
             case=case,
             stars=stars,
+            tracking_code=case.tracking_code,
             comment=rng.choice(["", "处理及时，谢谢网格员！", "态度很好", "太慢了"]),
         )
         steps.append(("confirm", resolve_h + 30))
-    _stamp(case, steps, created)
+    _stamp(case, steps, created)  # also refreshes `case`
     if case.status == Case.Status.RESOLVED and resolve_h + 7 * 24 < age_h:
         services.case_autoclose_stale(now=created + datetime.timedelta(hours=resolve_h + 7 * 24 + 1))
 
 
 def _stamp(case, steps, created):
     """Move the services' timestamps back to the simulated times (offsets in hours)."""
+    case.refresh_from_db()
     times = {}
     for action, offset in steps:
         times[action] = created + datetime.timedelta(hours=offset)

@@ -1,6 +1,7 @@
 import json
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.models import OrgUnit
@@ -24,6 +25,17 @@ class MultipleImageField(forms.FileField):
         if isinstance(data, list | tuple):
             return [super(MultipleImageField, self).clean(d, initial) for d in data if d]
         return [super().clean(data, initial)] if data else []
+
+
+def _asks_extra_questions(field) -> None:
+    """When the category changes, htmx fetches its extra questions into #extra-fields."""
+    field.widget.attrs.update(
+        {
+            "hx-get": reverse_lazy("cases:extra_fields"),
+            "hx-target": "#extra-fields",
+            "hx-trigger": "change, load",
+        }
+    )
 
 
 class ReportForm(forms.Form):
@@ -119,6 +131,7 @@ class EntryForm(forms.Form):
         self.fields["org_unit"].queryset = units
         self.fields["category"].queryset = categories
         self.fields["channel"].choices = channels
+        _asks_extra_questions(self.fields["category"])
 
 
 class RateForm(forms.Form):

@@ -443,7 +443,10 @@ def case_create(
     matched = None
     if reporter_phone:
         matched = _match_resident(reporter_phone, community)
-        if matched is not None and reporter is None and matched.user_id:
+        # Staff who took the call vouch for the caller; a public form must not attach a case to
+        # somebody's account just because their number was typed in.
+        staff_took_it = channel in (Case.Channel.STATION_CALL, Case.Channel.STAFF_ENTRY)
+        if matched is not None and reporter is None and matched.user_id and staff_took_it:
             reporter = matched.user
         if (
             matched is not None
@@ -747,7 +750,9 @@ def _check_reporter(case: Case, *, actor, tracking_code: str = "") -> None:
     user = _user_or_none(actor)
     if user is not None and case.reporter_id == user.pk:
         return
-    if case.anonymous and tracking_code and tracking_code.strip().upper() == case.tracking_code:
+    # Without an account behind the case (anonymous, or reported while signed out) the tracking
+    # code, which only the reporter was shown, proves who they are.
+    if case.reporter_id is None and tracking_code and tracking_code.strip().upper() == case.tracking_code:
         return
     raise ApplicationError(
         _("Only the person who reported the case can do this."), code="not_reporter", status=403

@@ -11,6 +11,7 @@ urlpatterns = [
     path("submitted/", views.submitted, name="submitted"),
     path("track/", views.track, name="track"),
     path("duplicates/", views.duplicates, name="duplicates"),
+    path("extra-fields/", views.extra_fields, name="extra_fields"),
     path("mine/", views.my_cases, name="my_cases"),
     path("enter/", views.enter, name="enter"),
     path("open/", views.grid_open, name="grid_open"),

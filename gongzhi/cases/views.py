@@ -68,7 +68,7 @@ def report(request, channel=Case.Channel.RESIDENT_FORM):
                 description=data["description"],
                 org_unit=community,
                 reporter=user if user.is_authenticated else None,
-                anonymous=data["anonymous"] or not user.is_authenticated,
+                anonymous=data["anonymous"],
                 location_kind=data["location_kind"],
                 address=data["address"],
                 lat=data["lat"],
@@ -76,6 +76,7 @@ def report(request, channel=Case.Channel.RESIDENT_FORM):
                 photos=data["photos"],
                 reporter_name=data.get("name", ""),
                 reporter_phone=data.get("phone", ""),
+                extra=_extra_from_post(request.POST, data["category"]),
             )
         except ApplicationError as exc:
             form_error(form, exc)
@@ -84,6 +85,27 @@ def report(request, channel=Case.Channel.RESIDENT_FORM):
             return redirect("cases:submitted")
     title = _("Red mailbox") if channel == Case.Channel.RED_MAILBOX else _("Report a need or a problem")
     return render(request, "cases/report.html", {"form": form, "title": title, "channel": channel})
+
+
+def _extra_from_post(post, category) -> dict:
+    """The answers to the category's extra questions, posted as extra_<code> fields."""
+    answers = {}
+    for spec in (category.extra_fields if category else None) or []:
+        key = f"extra_{spec.get('code')}"
+        if spec.get("datatype") == "multivaluelist":
+            answers[spec["code"]] = post.getlist(key)
+        else:
+            answers[spec["code"]] = post.get(key, "").strip()
+    return answers
+
+
+@require_GET
+def extra_fields(request):
+    """htmx: the extra questions of the chosen category."""
+    category = Category.objects.filter(pk=_int(request.GET.get("category")), is_active=True).first()
+    return render(
+        request, "cases/partials/extra_fields.html", {"specs": category.extra_fields if category else []}
+    )
 
 
 def mailbox(request):
