@@ -35,6 +35,8 @@ GONGZHI_APPS = [
     "accounts",
     "registry",
     "points",
+    "deliberation",
+    "cases",
 ]
 
 INSTALLED_APPS = [
