@@ -33,6 +33,8 @@ GONGZHI_APPS = [
     "core",
     "accounts",
     "registry",
+    "venues",
+    "activities",
 ]
 
 INSTALLED_APPS = [
