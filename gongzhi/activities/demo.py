@@ -218,6 +218,7 @@ def build(context, rng, stdout):
             place=place,
             description=f"{title}，由{partner.name if partner else '纳金社区'}组织。",
             point_rule_code=rule,
+            book_room=False,  # the demo room calendar was drawn up before these programmes
         )
         activities.append(activity)
         # The regulars of this activity: most come to most sessions.
@@ -289,6 +290,7 @@ def build(context, rng, stdout):
         max_age=12,
         room=rooms.get("童趣天地"),
         description="家长陪同，孩子们亲手做酥油饼干。名额已满时自动候补，有人取消即递补。",
+        book_room=False,
     )
     waiting = 0
     for kid in rng.sample(kids_6_12, min(len(kids_6_12), 16)):

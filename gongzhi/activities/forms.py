@@ -76,5 +76,13 @@ def day_end(d: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(d, datetime.time(23, 59)))
 
 
+class ManualAttendanceForm(forms.Form):
+    resident = forms.IntegerField(label=_("Resident number"), min_value=1)
+    check_in = forms.TimeField(label=_("Checked in"), widget=forms.TimeInput(attrs={"type": "time"}))
+    check_out = forms.TimeField(
+        label=_("Checked out"), widget=forms.TimeInput(attrs={"type": "time"}), required=False
+    )
+
+
 class ScanForm(forms.Form):
     token = forms.CharField(label=_("Card code"), max_length=64)

@@ -125,6 +125,14 @@ class ActivitySession(models.Model):
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    booking = models.OneToOneField(
+        "venues.Booking",
+        verbose_name=_("room booking"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activity_session",
+    )
 
     class Meta:
         verbose_name = _("session")

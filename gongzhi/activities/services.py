@@ -9,6 +9,7 @@ if the person was present for at least 60 % of the scheduled time; counted volun
 participants, when the activity has a participant rule) are then awarded points.
 """
 
+import contextlib
 import datetime
 from dataclasses import dataclass, field
 
@@ -92,7 +93,10 @@ def activity_create(
     place: str = "",
     point_rule_code: str = "",
     participant_point_rule_code: str = "",
+    book_room: bool = True,
 ) -> Activity:
+    """With a room and `book_room`, every future session also books the room (confirmed, as the
+    organiser), so room bookings and activities never overlap; a conflict refuses the activity."""
     if org_unit.kind != OrgUnit.Kind.COMMUNITY:
         raise ApplicationError(_("Activities belong to a community."), field="org_unit")
     if not title.strip():
@@ -141,6 +145,8 @@ def activity_create(
     ActivitySession.objects.bulk_create(
         [ActivitySession(activity=activity, start=s, end=e) for s, e in sorted(sessions)]
     )
+    if room is not None and book_room:
+        _book_sessions(actor=actor, activity=activity, room=room)
     audit.record(
         actor=actor,
         action="activity.create",
@@ -150,6 +156,31 @@ def activity_create(
     return activity
 
 
+def _book_sessions(*, actor, activity: Activity, room: Room) -> None:
+    from gongzhi.venues import services as venue_services
+
+    now = timezone.now()
+    for session in activity.sessions.filter(start__gt=now).order_by("start"):
+        try:
+            session.booking = venue_services.booking_create(
+                actor=actor,
+                room=room,
+                start=session.start,
+                end=session.end,
+                purpose=activity.title,
+                headcount=min(activity.capacity, room.capacity),
+            )
+        except ApplicationError as exc:
+            raise ApplicationError(
+                _("The room cannot be booked for the session on %(date)s: %(reason)s")
+                % {"date": f"{timezone.localtime(session.start):%Y-%m-%d %H:%M}", "reason": exc.message},
+                code=exc.code,
+                status=exc.status,
+                field="room",
+            ) from exc
+        session.save(update_fields=["booking"])
+
+
 @transaction.atomic
 def activity_cancel(*, actor, activity: Activity, reason: str = "") -> Activity:
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
@@ -157,6 +188,15 @@ def activity_cancel(*, actor, activity: Activity, reason: str = "") -> Activity:
         raise ConflictError(_("This activity is already cancelled."), code="wrong_state")
     activity.status = Activity.Status.CANCELLED
     activity.save(update_fields=["status"])
+    from gongzhi.venues import services as venue_services
+    from gongzhi.venues.models import Booking
+
+    for session in activity.sessions.filter(
+        end__gt=timezone.now(), booking__status__in=Booking.HOLDING
+    ).select_related("booking__room"):
+        # When someone else booked the room for the activity, staff release it from the bookings page.
+        with contextlib.suppress(ApplicationError):
+            venue_services.booking_cancel(actor=actor, booking=session.booking, reason=activity.title)
     from gongzhi.core.services import notification_send
 
     for e in activity.enrolments.exclude(status=Enrolment.Status.CANCELLED).select_related("resident__user"):

@@ -21,4 +21,5 @@ urlpatterns = [
     path("sessions/<int:pk>/", views.session_detail, name="session_detail"),
     path("sessions/<int:pk>/scan/", views.session_scan, name="session_scan"),
     path("sessions/<int:pk>/confirm/", views.session_confirm, name="session_confirm"),
+    path("sessions/<int:pk>/manual/", views.session_manual, name="session_manual"),
 ]

@@ -26,7 +26,7 @@ from gongzhi.venues.scoping import community_scope_q
 from gongzhi.venues.selectors import room_list
 
 from . import selectors, services
-from .forms import ActivityForm, ScanForm, day_end, day_start
+from .forms import ActivityForm, ManualAttendanceForm, ScanForm, day_end, day_start
 from .models import Activity, ActivitySession, Enrolment
 from .rules import ORGANISERS, VIEWERS
 
@@ -310,8 +310,42 @@ def session_detail(request, pk):
             "attendances": selectors.attendance_of(session),
             "share": int(services.PRESENCE_SHARE * 100),
             "can_confirm": session.confirmed_at is None and timezone.now() >= session.end,
+            "manual_form": ManualAttendanceForm(),
         },
     )
+
+
+@require_POST
+@permission_required("activities.view_activities", raise_exception=True)
+def session_manual(request, pk):
+    """Staff enter or correct one person's times (a forgotten card, a phone that would not scan)."""
+    session = _session_or_404(request, pk)
+    form = ManualAttendanceForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        resident = Resident.objects.filter(
+            pk=d["resident"], org_unit__path__startswith=session.activity.org_unit.path
+        ).first()
+        day = timezone.localtime(session.start).date()
+        try:
+            if resident is None:
+                raise Http404
+            services.attendance_manual(
+                actor=request.user,
+                session=session,
+                resident=resident,
+                check_in_at=timezone.make_aware(datetime.datetime.combine(day, d["check_in"])),
+                check_out_at=timezone.make_aware(datetime.datetime.combine(day, d["check_out"]))
+                if d["check_out"]
+                else None,
+            )
+        except ApplicationError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("Saved."))
+    else:
+        messages.error(request, _("Give the resident number and the times."))
+    return redirect("activities:session_detail", pk=session.pk)
 
 
 @permission_required("activities.view_activities", raise_exception=True)

@@ -1,6 +1,7 @@
 import datetime
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -198,6 +199,7 @@ def booking_list(request):
 
 
 @require_POST
+@login_required
 def booking_action(request, pk, action):
     booking = selectors.visible_booking(user=request.user, pk=pk)
     if booking is None or action not in ("approve", "reject", "cancel", "no_show"):

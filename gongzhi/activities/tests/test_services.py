@@ -340,3 +340,45 @@ def test_confirmation_awards_points_to_volunteers_and_optionally_participants(
         calls[0]["idempotency_key"]
         == f"activity:{activity.pk}:session:{session.pk}:resident:{family['head'].pk}"
     )
+
+
+def test_activity_in_a_room_books_it_and_conflicts_are_refused(tree, staff):
+    from gongzhi.venues import services as venue_services
+    from gongzhi.venues.tests.factories import make_room
+
+    room = make_room(tree.community_a, name="童趣天地", capacity=25)
+    booked = services.activity_create(
+        actor=staff,
+        org_unit=tree.community_a,
+        title="绘本共读",
+        category="story_session",
+        capacity=20,
+        enrol_opens=at(-1, 0),
+        enrol_closes=at(6, 0),
+        sessions=[(at(21, 15), at(21, 17))],
+        room=room,
+    )
+    session = booked.sessions.get()
+    assert session.booking.status == "confirmed" and session.booking.room == room
+    with pytest.raises(ApplicationError) as exc:
+        venue_services.booking_create(
+            actor=staff, room=room, start=at(21, 16), end=at(21, 18), purpose="x", headcount=2
+        )
+    assert exc.value.code == "slot_taken"
+    with pytest.raises(ApplicationError) as exc:
+        services.activity_create(
+            actor=staff,
+            org_unit=tree.community_a,
+            title="撞车",
+            category="other",
+            capacity=5,
+            enrol_opens=at(-1, 0),
+            enrol_closes=at(6, 0),
+            sessions=[(at(21, 16), at(21, 17))],
+            room=room,
+        )
+    assert exc.value.code == "slot_taken"
+    assert not Activity.objects.filter(title="撞车").exists()
+    services.activity_cancel(actor=staff, activity=booked)
+    session.booking.refresh_from_db()
+    assert session.booking.status == "cancelled"

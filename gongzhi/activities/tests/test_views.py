@@ -140,3 +140,18 @@ def test_partner_programmes_page(login, staff, tree):
     make_activity(tree.community_a, partner=p, title="夏令营", category="summer_camp")
     html = login(staff).get(reverse("activities:partner_programmes"), {"partner": p.pk}).content.decode()
     assert "武警中队" in html and "夏令营" in html and "张指导员" in html
+
+
+def test_staff_enter_times_by_hand(login, staff, tree):
+    start = at(-1, 9)
+    activity = make_activity(tree.community_a, sessions=[(start, start + datetime.timedelta(hours=2))])
+    session = activity.sessions.get()
+    resident = make_resident(make_household(tree.grid_a1), age=70, name="拉姆")
+    client = login(staff)
+    client.post(
+        reverse("activities:session_manual", args=[session.pk]),
+        {"resident": resident.pk, "check_in": "09:00", "check_out": "10:30"},
+    )
+    html = client.get(reverse("activities:session_detail", args=[session.pk])).content.decode()
+    assert "拉姆" in html and "90" in html
+    assert session.attendances.get().counted is True

@@ -129,3 +129,21 @@ def test_pages_refuse_users_without_a_role(login, make_user):
     client = login(make_user())
     assert client.get(reverse("venues:room_list")).status_code == 403
     assert client.get(reverse("venues:booking_list")).status_code == 403
+
+
+def test_anonymous_booking_action_redirects_to_login(client, tree, room):
+    r = client.post(reverse("venues:booking_action", args=[1, "cancel"]))
+    assert r.status_code == 302 and "login" in r["Location"]
+
+
+def test_free_slot_link_prefills_the_form(login, make_user, roles, tree, room):
+    client = login(make_user(roles.RESIDENT, tree.community_a))
+    d = at(7, 10)
+    html = client.get(
+        reverse("venues:room_week", args=[room.pk]), {"week": d.date().isoformat()}
+    ).content.decode()
+    import re
+
+    link = re.search(r'href="(/venues/rooms/\d+/book/\?start=[^"]+)"', html).group(1).replace("&amp;", "&")
+    form = client.get(link).content.decode()
+    assert 'value="08:00' in form or 'value="08:00:00' in form
