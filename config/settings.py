@@ -35,6 +35,8 @@ GONGZHI_APPS = [
     "accounts",
     "registry",
     "points",
+    "venues",
+    "activities",
     "deliberation",
     "cases",
 ]

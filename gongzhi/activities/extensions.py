@@ -1,0 +1,58 @@
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.extension_points import (
+    DemoStep,
+    HomePanel,
+    NavItem,
+    register_demo_step,
+    register_home_panel,
+    register_nav,
+)
+
+
+def _my_activities(request):
+    from gongzhi.registry.selectors import resident_of_user
+
+    from . import selectors
+
+    resident = resident_of_user(request.user)
+    if resident is None:
+        return None
+    family = selectors.household_for_enrolment(resident)
+    upcoming = list(selectors.my_enrolments(residents=family).filter(last_end__gte=timezone.now())[:5])
+    return render_to_string("activities/partials/home_mine.html", {"enrolments": upcoming}, request=request)
+
+
+def _today(request):
+    from gongzhi.venues.scoping import community_scope_q
+
+    from .models import ActivitySession
+    from .rules import VIEWERS
+
+    today = timezone.localdate()
+    sessions = (
+        ActivitySession.objects.filter(
+            community_scope_q(request.user, VIEWERS, field="activity__org_unit"),
+            start__date=today,
+            activity__status="published",
+        )
+        .select_related("activity")
+        .order_by("start")[:10]
+    )
+    return render_to_string("activities/partials/home_today.html", {"sessions": sessions}, request=request)
+
+
+def _demo(context, rng, stdout):
+    from .demo import build
+
+    build(context, rng, stdout)
+
+
+register_nav(
+    NavItem("activities", _("Activities"), "activities:calendar", "activities.view_activities", order=310)
+)
+register_home_panel(HomePanel("activities.mine", _my_activities, "activities.view_own_activities", order=530))
+register_home_panel(HomePanel("activities.today", _today, "activities.create_activity", order=830))
+register_demo_step(DemoStep("activities", _demo, order=50))

@@ -1,0 +1,157 @@
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from gongzhi.activities import services
+from gongzhi.activities.models import Enrolment
+from gongzhi.registry import services as registry_services
+
+from .factories import at, make_activity, make_household, make_resident
+
+
+@pytest.fixture
+def staff(make_user, roles, tree):
+    return make_user(roles.COMMUNITY_STAFF, tree.community_a)
+
+
+def test_calendar_filters_by_age(login, make_user, roles, tree):
+    make_activity(tree.community_a, title="夕阳课堂", target_group="elderly", min_age=60)
+    make_activity(
+        tree.community_a,
+        title="童趣烘焙",
+        target_group="children",
+        min_age=6,
+        max_age=12,
+        category="children",
+    )
+    make_activity(tree.community_a, title="民族团结故事会", category="national_unity")
+    make_activity(tree.community_b, title="别的社区")
+    user = make_user(roles.RESIDENT, tree.grid_a1)
+    make_resident(make_household(tree.grid_a1), age=70, user=user)
+    html = login(user).get(reverse("activities:calendar")).content.decode()
+    assert "夕阳课堂" in html and "民族团结故事会" in html
+    assert "童趣烘焙" not in html and "别的社区" not in html
+    html = login(user).get(reverse("activities:calendar"), {"all": "1"}).content.decode()
+    assert "童趣烘焙" in html
+
+
+def test_guardian_enrols_child_from_the_page(login, make_user, roles, tree):
+    activity = make_activity(tree.community_a, title="童趣烘焙", min_age=6, max_age=12, category="children")
+    user = make_user(roles.RESIDENT, tree.grid_a1)
+    hh = make_household(tree.grid_a1)
+    make_resident(hh, age=36, user=user)
+    child = make_resident(hh, age=9, relationship="child", name="小卓玛")
+    client = login(user)
+    page = client.get(reverse("activities:activity_detail", args=[activity.pk])).content.decode()
+    assert "小卓玛" in page
+    client.post(reverse("activities:enrol", args=[activity.pk]), {"resident": child.pk})
+    assert Enrolment.objects.get().resident == child
+    assert "小卓玛" in client.get(reverse("activities:my_activities")).content.decode()
+
+
+def test_stranger_cannot_enrol_a_child_through_the_page(login, make_user, roles, tree):
+    activity = make_activity(tree.community_a, min_age=6, max_age=12)
+    child = make_resident(make_household(tree.grid_a1), age=9, relationship="child")
+    user = make_user(roles.RESIDENT, tree.grid_a1)
+    make_resident(make_household(tree.grid_a1), age=40, user=user)
+    r = login(user).post(reverse("activities:enrol", args=[activity.pk]), {"resident": child.pk})
+    assert r.status_code == 404
+    assert not Enrolment.objects.exists()
+
+
+def test_activity_of_another_community_is_404(login, make_user, roles, tree):
+    activity = make_activity(tree.community_b)
+    client = login(make_user(roles.COMMUNITY_STAFF, tree.community_a))
+    assert client.get(reverse("activities:activity_detail", args=[activity.pk])).status_code == 404
+    session = activity.sessions.get()
+    assert client.get(reverse("activities:session_scan", args=[session.pk])).status_code == 404
+
+
+def test_scan_page_checks_in_by_htmx(login, staff, tree):
+    start = timezone.now() - datetime.timedelta(minutes=5)
+    activity = make_activity(tree.community_a, sessions=[(start, start + datetime.timedelta(hours=1))])
+    resident = make_resident(make_household(tree.grid_a1), age=50, name="次仁")
+    card = registry_services.card_issue(actor=staff, resident=resident)
+    client = login(staff)
+    url = reverse("activities:session_scan", args=[activity.sessions.get().pk])
+    page = client.get(url).content.decode()
+    assert "scan.js" in page and "<script>" not in page
+    r = client.post(url, {"token": card.token}, HTTP_HX_REQUEST="true")
+    assert "次仁" in r.content.decode()
+    r = client.post(url, {"token": "revoked-or-unknown"}, HTTP_HX_REQUEST="true")
+    assert "scan-err" in r.content.decode()
+
+
+def test_qr_is_an_svg_for_organisers_only(login, staff, make_user, roles, tree):
+    activity = make_activity(tree.community_a)
+    r = login(staff).get(reverse("activities:activity_qr", args=[activity.pk]))
+    assert r["Content-Type"] == "image/svg+xml" and b"<svg" in r.content
+    assert (
+        login(make_user(roles.RESIDENT, tree.community_a))
+        .get(reverse("activities:activity_qr", args=[activity.pk]))
+        .status_code
+        == 404
+    )
+
+
+def test_confirm_and_statistics(login, staff, tree):
+    start = at(-3, 9)
+    activity = make_activity(
+        tree.community_a,
+        category="children",
+        target_group="children",
+        opens=-10,
+        closes=-4,
+        sessions=[(start, start + datetime.timedelta(hours=2))],
+    )
+    session = activity.sessions.get()
+    kids = [make_resident(make_household(tree.grid_a1), age=10, relationship="head") for _ in range(3)]
+    for kid, minutes in zip(kids, (120, 100, 30), strict=True):
+        services.attendance_manual(
+            actor=staff,
+            session=session,
+            resident=kid,
+            check_in_at=start,
+            check_out_at=start + datetime.timedelta(minutes=minutes),
+        )
+    client = login(staff)
+    client.post(reverse("activities:session_confirm", args=[session.pk]))
+    session.refresh_from_db()
+    assert session.confirmed_at is not None
+    html = client.get(reverse("activities:stats"), {"year": start.year}).content.decode()
+    assert "chart-data" in html and "echarts.min.js" in html
+    r = client.get(reverse("activities:stats_export"), {"year": start.year})
+    wb = load_workbook(io.BytesIO(r.content))
+    summary = wb.worksheets[0]
+    assert summary.cell(row=2, column=2).value == 2  # person-times: two of three stayed long enough
+    assert summary.cell(row=4, column=2).value == 2  # child person-times: the 30-minute one does not count
+
+
+def test_partner_programmes_page(login, staff, tree):
+    from gongzhi.core.services import partnerunit_save
+
+    p = partnerunit_save(
+        actor=None, org_unit=tree.community_a, kind="army_police", name="武警中队", contact_name="张指导员"
+    )
+    make_activity(tree.community_a, partner=p, title="夏令营", category="summer_camp")
+    html = login(staff).get(reverse("activities:partner_programmes"), {"partner": p.pk}).content.decode()
+    assert "武警中队" in html and "夏令营" in html and "张指导员" in html
+
+
+def test_staff_enter_times_by_hand(login, staff, tree):
+    start = at(-1, 9)
+    activity = make_activity(tree.community_a, sessions=[(start, start + datetime.timedelta(hours=2))])
+    session = activity.sessions.get()
+    resident = make_resident(make_household(tree.grid_a1), age=70, name="拉姆")
+    client = login(staff)
+    client.post(
+        reverse("activities:session_manual", args=[session.pk]),
+        {"resident": resident.pk, "check_in": "09:00", "check_out": "10:30"},
+    )
+    html = client.get(reverse("activities:session_detail", args=[session.pk])).content.decode()
+    assert "拉姆" in html and "90" in html
+    assert session.attendances.get().counted is True
