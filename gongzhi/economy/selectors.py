@@ -278,7 +278,8 @@ def income_report(*, project: Project, year: int) -> dict:
         "expected_pct": pct(totals["expected"]),
         "collected_pct": pct(totals["collected"]),
         "allocations": [
-            {"category": a["category"], "label": labels[a["category"]], "amount": a["s"]} for a in allocations
+            {"category": a["category"], "label": str(labels[a["category"]]), "amount": schedule.fen(a["s"])}
+            for a in allocations
         ],
         "allocated": allocated,
         "unallocated": totals["collected"] - allocated,

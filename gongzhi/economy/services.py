@@ -745,6 +745,36 @@ def payment_record(
     return payment
 
 
+@transaction.atomic
+def payment_reverse(*, actor, payment: Payment, reason: str, on: datetime.date | None = None) -> Payment:
+    """Correct a payment recorded by mistake: a reversing entry for what is left of it (the ledger
+    is never edited), and the invoice is owed again."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(_("Give the reason for the correction."), field="reason")
+    payment = Payment.objects.select_related("invoice").get(pk=payment.pk)
+    if payment.amount <= 0:
+        raise ConflictError(_("A correction cannot itself be reversed."), code="invalid_state")
+    invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+    if invoice.status == Invoice.Status.VOID:
+        raise ConflictError(_("The invoice is void."), code="invalid_state")
+    left = payment.amount + sum((r.amount for r in payment.reversals.all()), ZERO)
+    if left <= 0:
+        raise ConflictError(_("This payment has already been reversed."), code="already_reversed")
+    on = on or _today()
+    reversal = _reverse(actor=actor, payment=payment, amount=left, on=on, note=reason)
+    invoice.paid_amount -= left
+    invoice.status = _invoice_status(invoice)
+    invoice.save(update_fields=["paid_amount", "status"])
+    audit.record(
+        actor=actor,
+        action="payment.reverse",
+        obj=reversal,
+        detail={"payment": payment.receipt_number, "amount": str(left), "reason": reason[:200]},
+    )
+    return reversal
+
+
 # --- Allocations -----------------------------------------------------------------------------
 
 

@@ -28,5 +28,6 @@ urlpatterns = [
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/payments/", views.payment_create, name="payment_create"),
     path("receipts/<int:pk>/", views.receipt, name="receipt"),
+    path("payments/<int:pk>/reverse/", views.payment_reverse, name="payment_reverse"),
     path("arrears/", views.arrears, name="arrears"),
 ]

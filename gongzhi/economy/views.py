@@ -231,13 +231,21 @@ def tenant_detail(request, pk):
 def lease_list(request):
     status = request.GET.get("status", "")
     q = request.GET.get("q", "").strip()
-    page = paginate(request, selectors.lease_list(user=request.user, status=status, q=q))
+    ending = request.GET.get("ending") == "1"
+    qs = selectors.lease_list(user=request.user, status=status, q=q)
+    if ending:
+        today = timezone.localdate()
+        qs = qs.filter(
+            status=Lease.Status.ACTIVE, end_date__gte=today, end_date__lte=today + datetime.timedelta(days=90)
+        ).order_by("end_date", "id")
+    page = paginate(request, qs)
     return render(
         request,
         "economy/lease_list.html",
         {
             "page": page,
             "status": status,
+            "ending": ending,
             "q": q,
             "statuses": Lease.Status.choices,
             "qs": querystring_without_page(request),
@@ -414,6 +422,8 @@ def _invoice_context(request, invoice, form=None):
     )
     return {
         "invoice": invoice,
+        "can_correct": request.user.has_perm("economy.manage_record", invoice)
+        and invoice.status != Invoice.Status.VOID,
         "payments": list(invoice.payments.all()),
         "form": form or (forms.PaymentForm(initial={"amount": invoice.balance}) if can_pay else None),
         "today": timezone.localdate(),
@@ -452,6 +462,24 @@ def payment_create(request, pk):
         else "economy/invoice_detail.html"
     )
     return render(request, template, _invoice_context(request, invoice, form), status=status)
+
+
+@permission_required(MANAGE, raise_exception=True)
+@require_POST
+def payment_reverse(request, pk):
+    payment = selectors.payment_get(user=request.user, pk=pk)
+    _require_manage(request, payment)
+    try:
+        reversal = services.payment_reverse(
+            actor=request.user, payment=payment, reason=request.POST.get("reason", "")
+        )
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request, _("The payment was reversed (entry %(number)s).") % {"number": reversal.receipt_number}
+        )
+    return redirect("economy:invoice_detail", pk=payment.invoice_id)
 
 
 @permission_required(VIEW, raise_exception=True)

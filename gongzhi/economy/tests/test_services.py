@@ -509,3 +509,23 @@ def test_expiry_reminders_90_60_30_days_ahead(street, tree, make_user, django_ca
     assert Notification.objects.filter(user=secretary).count() == 3
     assert Notification.objects.count() == 6
     assert "30 天后" in Notification.objects.filter(user=staff).first().title
+
+
+def test_a_mistaken_payment_is_reversed_not_edited(street):
+    f.lease(f.unit(street, area="50.00"), f.enterprise(street.org_unit), d(2026, 1, 1), d(2026, 12, 31))
+    inv = services.invoices_generate(actor=None, as_of=d(2026, 1, 1))[0]
+    wrong = services.payment_record(actor=None, invoice=inv, amount=D("3000.00"), paid_on=d(2026, 1, 5))
+    with pytest.raises(ApplicationError):
+        services.payment_reverse(actor=None, payment=wrong, reason="  ")
+    reversal = services.payment_reverse(actor=None, payment=wrong, reason="记错了商户", on=d(2026, 1, 6))
+    inv.refresh_from_db()
+    assert reversal.amount == D("-3000.00") and reversal.reverses == wrong
+    assert inv.status == "open" and inv.balance == D("3000.00")
+    assert Payment.objects.filter(invoice=inv).count() == 2  # the original stays in the ledger
+    with pytest.raises(ApplicationError) as exc:
+        services.payment_reverse(actor=None, payment=wrong, reason="again")
+    assert exc.value.code == "already_reversed"
+    with pytest.raises(ApplicationError):
+        services.payment_reverse(actor=None, payment=reversal, reason="undo")
+    # The collected income of January nets to zero.
+    assert selectors.income_report(project=street, year=2026)["months"][0]["collected"] == 0

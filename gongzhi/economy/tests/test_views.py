@@ -255,3 +255,52 @@ def test_daily_command(tree, books, make_user):
     assert Invoice.objects.filter(lease=books["leases"][0], period_start=d(2026, 10, 1)).exists()
     call_command("economy_daily", "--date", "2026-10-02", stdout=out)
     assert out.getvalue().strip().endswith("invoices issued: 0, leases expired: 0, reminders sent: 0")
+
+
+def test_renew_and_terminate_through_the_pages(tree, books, make_user, login):
+    client = login(make_user("secretary", tree.community_a))
+    l1, l2 = books["leases"]
+    resp = client.post(f"/economy/leases/{l2.pk}/renew/", {"end_date": "2027-12-31", "rent_free_months": 0})
+    new = Lease.objects.get(previous=l2)
+    assert resp.status_code == 302 and resp["Location"] == f"/economy/leases/{new.pk}/"
+    assert new.start_date == d(2027, 1, 1)
+    resp = client.post(
+        f"/economy/leases/{l1.pk}/terminate/",
+        {"termination_date": "2026-03-15", "penalty": "0", "reason": "经营不善"},
+    )
+    assert resp.status_code == 302
+    html = client.get(f"/economy/leases/{l1.pk}/").content.decode()
+    assert "结算" in html and "经营不善" in html  # the settlement is shown
+    # Bad input: a termination date outside the lease is refused on the form.
+    resp = client.post(
+        f"/economy/leases/{new.pk}/terminate/",
+        {"termination_date": "2030-01-01", "penalty": "0", "reason": "x"},
+    )
+    assert resp.status_code == 200 and "终止日期必须在租期内" in resp.content.decode()
+
+
+def test_payment_correction_from_the_invoice_page(tree, books, make_user, login):
+    client = login(make_user("community_staff", tree.community_a))
+    inv = books["leases"][0].invoices.get(period_start=d(2026, 1, 1))
+    pay = services.payment_record(actor=None, invoice=inv, amount=D("3000.00"), paid_on=d(2026, 1, 5))
+    assert "冲正" in client.get(f"/economy/invoices/{inv.pk}/").content.decode()
+    resp = client.post(f"/economy/payments/{pay.pk}/reverse/", {"reason": "重复登记"})
+    assert resp.status_code == 302
+    inv.refresh_from_db()
+    assert inv.status == "open"
+    street = login(make_user("street_staff", tree.street))
+    assert street.post(f"/economy/payments/{pay.pk}/reverse/", {"reason": "x"}).status_code == 403
+
+
+def test_leases_ending_within_90_days(tree, books, make_user, login):
+    client = login(make_user("community_staff", tree.community_a))
+    project = books["project"]
+    today = datetime.date.today()
+    soon = f.lease(
+        f.unit(project, "C1"),
+        books["tenants"][0],
+        today - datetime.timedelta(days=200),
+        today + datetime.timedelta(days=45),
+    )
+    html = client.get("/economy/leases/?ending=1").content.decode()
+    assert soon.number in html and books["leases"][0].number not in html
