@@ -39,6 +39,7 @@ GONGZHI_APPS = [
     "activities",
     "deliberation",
     "cases",
+    "economy",
 ]
 
 INSTALLED_APPS = [
