@@ -40,6 +40,7 @@ GONGZHI_APPS = [
     "deliberation",
     "cases",
     "economy",
+    "servicedesk",
 ]
 
 INSTALLED_APPS = [

@@ -1,0 +1,45 @@
+from django.urls import path
+
+from . import views
+
+app_name = "servicedesk"
+
+urlpatterns = [
+    path("", views.catalogue_home, name="catalogue_home"),
+    path("catalogue/<int:unit_id>/", views.catalogue, name="catalogue"),
+    path("services/<int:pk>/", views.item_detail, name="item_detail"),
+    path("manage/services/", views.item_list, name="item_list"),
+    path("manage/services/new/", views.item_edit, name="item_create"),
+    path("manage/services/<int:pk>/", views.item_edit, name="item_edit"),
+    path("manage/setup/", views.setup, name="setup"),
+    path("manage/templates/new/", views.template_edit, name="template_create"),
+    path("manage/templates/<int:pk>/", views.template_edit, name="template_edit"),
+    path("manage/counters/new/", views.counter_edit, name="counter_create"),
+    path("manage/counters/<int:pk>/", views.counter_edit, name="counter_edit"),
+    path("book/<int:item_pk>/", views.book, name="book"),
+    path("my/", views.my, name="my"),
+    path("my/appointments/<int:pk>/cancel/", views.appointment_cancel, name="appointment_cancel"),
+    path("my/services/<int:pk>/rate/", views.rate_mine, name="rate_mine"),
+    path("desk/", views.desk, name="desk"),
+    path("appointments/<int:pk>/check-in/", views.appointment_check_in, name="appointment_check_in"),
+    path("queue/", views.queue, name="queue"),
+    path("kiosk/<int:unit_id>/", views.kiosk, name="kiosk"),
+    path("counters/<int:pk>/", views.caller, name="caller"),
+    path("display/<int:unit_id>/", views.display, name="display"),
+    path("records/", views.record_list, name="record_list"),
+    path("records/new/", views.record_create, name="record_create"),
+    path("records/<int:pk>/", views.record_detail, name="record_detail"),
+    path("records/<int:pk>/receipt/", views.record_receipt, name="record_receipt"),
+    path("forwarded/", views.forwarded, name="forwarded"),
+    path("residents/search/", views.resident_search, name="resident_search"),
+    path("rate/<str:token>/", views.rate, name="rate"),
+    path("callbacks/", views.callbacks, name="callbacks"),
+    path("proofs/", views.proof_list, name="proof_list"),
+    path("proofs/new/", views.proof_issue, name="proof_issue"),
+    path("proofs/<int:pk>/print/", views.proof_print, name="proof_print"),
+    path("proofs/<int:pk>/revoke/", views.proof_revoke, name="proof_revoke"),
+    path("verify/", views.verify, name="verify"),
+    path("verify/<str:code>/", views.verify, name="verify_code"),
+    path("statistics/", views.stats, name="stats"),
+    path("statistics/export.xlsx", views.stats_export, name="stats_export"),
+]
