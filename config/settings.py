@@ -33,6 +33,7 @@ GONGZHI_APPS = [
     "core",
     "accounts",
     "registry",
+    "assistance",
 ]
 
 INSTALLED_APPS = [
