@@ -239,8 +239,8 @@ def build(context, rng, stdout):
             **kw,
         )
 
-    # 低保: 28 urban households paid the gap; a few with elderly, disabled or ill members.
-    for members in households[:28]:
+    # 低保: 20 urban households paid the gap; a few with elderly, disabled or ill members.
+    for members in households[:20]:
         n = len(members)
         income = D(rng.choice([0, 300, 500, 800, 1000, 1200])) * n // 2
         app = submit(p["dibao-urban"], members)
@@ -276,7 +276,7 @@ def build(context, rng, stdout):
         )
         enrolled += 1
     # Disability: living subsidy for disabled members of 低保 households; nursing for grades 1-2.
-    for members in households[:6]:
+    for members in households[:4]:
         person = members[-1]
         app = submit(p["disability-living"], members, beneficiary=person)
         _walk(
@@ -287,7 +287,7 @@ def build(context, rng, stdout):
             check={"household_size": len(members), "monthly_income": 0},
         )
         enrolled += 1
-    for i, members in enumerate(households[40:46]):
+    for i, members in enumerate(households[40:44]):
         person = members[0]
         app = submit(p["disability-nursing"], members, beneficiary=person)
         _walk(
@@ -302,10 +302,10 @@ def build(context, rng, stdout):
             },
         )
         enrolled += 1
-    # Elderly pension: the oldest 45 residents aged 80+ (the others stay on the "possibly missed"
+    # Elderly pension: the oldest 25 residents aged 80+ (the others stay on the "possibly missed"
     # list, as in a real roll-out that is still catching up).
     elderly = sorted((r for r in residents if r.age_on(FIRST) >= 80), key=lambda r: (r.birth_date, r.pk))
-    for person in elderly[:45]:
+    for person in elderly[:25]:
         app = submit(p["elderly"], by_household[person.household_id], beneficiary=person)
         _walk(app, users, to="enrolled", account=account(), check={"household_size": 1, "monthly_income": 0})
         enrolled += 1

@@ -110,3 +110,33 @@ class ReportForm(forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
             self.add_error("date_to", _("The period ends before it starts."))
         return data
+
+
+class StandardForm(forms.Form):
+    programme = forms.ModelChoiceField(
+        queryset=Programme.objects.filter(is_active=True), label=_("Programme")
+    )
+    org_unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), label=_("Region"))
+    band = forms.CharField(label=_("Band"), required=False, max_length=16)
+    age_min = forms.IntegerField(label=_("From age"), required=False, min_value=0)
+    age_max = forms.IntegerField(label=_("To age"), required=False, min_value=0)
+    valid_from = forms.DateField(label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}))
+    amount = forms.DecimalField(
+        label=_("Amount per person per month (yuan)"), max_digits=14, decimal_places=2
+    )
+    minimum = forms.DecimalField(
+        label=_("Minimum payment (yuan)"), max_digits=14, decimal_places=2, initial=0
+    )
+    supplement_elderly_pct = forms.DecimalField(
+        label=_("Supplement for elderly members (%)"), max_digits=5, decimal_places=2, initial=0
+    )
+    supplement_disabled_pct = forms.DecimalField(
+        label=_("Supplement for disabled members (%)"), max_digits=5, decimal_places=2, initial=0
+    )
+    supplement_ill_pct = forms.DecimalField(
+        label=_("Supplement for seriously ill members (%)"), max_digits=5, decimal_places=2, initial=0
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = units

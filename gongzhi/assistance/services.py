@@ -566,6 +566,13 @@ def review_interval_months(household_class: str, area: str) -> int:
     return DEFAULT_INTERVALS.get((household_class, area)) or DEFAULT_INTERVALS.get((household_class, ""), 12)
 
 
+def _payee(app: Application) -> str:
+    if app.beneficiary is not None:
+        return app.beneficiary.name
+    head = app.household.members.filter(relationship_to_head=Resident.Relationship.HEAD).first()
+    return head.name if head else ""
+
+
 def _enrol(*, actor, app: Application, data) -> Enrolment:
     programme = app.programme
     enrolment = Enrolment(
@@ -584,7 +591,7 @@ def _enrol(*, actor, app: Application, data) -> Enrolment:
         disability_grade=app.disability_grade,
         one_off_amount=app.one_off_amount,
         household_class=app.household_class,
-        payee_name=data.get("payee_name") or (app.beneficiary.name if app.beneficiary else ""),
+        payee_name=data.get("payee_name") or _payee(app),
         bank_name=data.get("bank_name", ""),
     )
     if programme.formula == Programme.Formula.ONE_OFF:
@@ -648,7 +655,8 @@ def reviews_open_due(*, actor=None, today: datetime.date | None = None) -> int:
     """Open a periodic review task for each enrolment whose review falls due within its reminder
     window and has none open. Run daily (`manage.py assistance_reviews`)."""
     today = today or _today()
-    horizon = today + datetime.timedelta(days=30)
+    remind = ReviewInterval.objects.order_by("-remind_days").values_list("remind_days", flat=True).first()
+    horizon = today + datetime.timedelta(days=30 if remind is None else remind)
     due = (
         Enrolment.objects.filter(next_review_due__lte=horizon)
         .exclude(status=Enrolment.Status.EXITED)

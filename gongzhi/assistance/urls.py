@@ -20,6 +20,7 @@ urlpatterns = [
     path("batches/<int:pk>/", views.batch_detail, name="batch_detail"),
     path("batches/<int:pk>/step/", views.batch_step, name="batch_step"),
     path("batches/<int:pk>/file.<str:fmt>", views.batch_file, name="batch_file"),
+    path("standards/", views.standard_list, name="standard_list"),
     path("reports/", views.report, name="report"),
     path("reports/xlsx/", views.report_xlsx, name="report_xlsx"),
 ]

@@ -18,9 +18,9 @@ from gongzhi.core.pagination import paginate, querystring_without_page
 from gongzhi.core.views import form_error
 
 from . import exports, selectors, services
-from .forms import ApplicationForm, BatchForm, ReconcileForm, ReportForm, ReviewForm, StepForm
+from .forms import ApplicationForm, BatchForm, ReconcileForm, ReportForm, ReviewForm, StandardForm, StepForm
 from .models import Application, Batch, Enrolment
-from .rules import FILE_ROLES, PREPARER_ROLES
+from .rules import COUNTY_ROLES, FILE_ROLES, PREPARER_ROLES
 
 VIEW = "assistance.view_files"
 
@@ -227,15 +227,29 @@ def review_complete(request, pk, review_pk):
     if review is None:
         raise Http404
     form = ReviewForm(request.POST)
+    ok, text = False, _("Check the figures entered.")
     if form.is_valid():
         try:
             services.review_complete(actor=request.user, review=review, **form.cleaned_data)
         except ApplicationError as exc:
-            messages.error(request, str(exc.message))
+            text = str(exc.message)
         else:
-            messages.success(request, _("The review was recorded."))
-    else:
-        messages.error(request, _("Check the figures entered."))
+            ok, text = True, _("The review was recorded.")
+    if request.headers.get("HX-Request"):
+        # htmx: answer only the reviews section, refreshed.
+        return render(
+            request,
+            "assistance/partials/reviews.html",
+            {
+                "e": enrolment,
+                "reviews": enrolment.reviews.select_related("done_by"),
+                "review_form": form if not ok else ReviewForm(),
+                "can_review": True,
+                "review_message": text,
+                "review_message_class": "msg-success" if ok else "msg-error",
+            },
+        )
+    (messages.success if ok else messages.error)(request, text)
     return redirect("assistance:enrolment_detail", pk=pk)
 
 
@@ -433,3 +447,25 @@ def report_xlsx(request):
         f'attachment; filename="care-report-{report_["date_from"]}-{report_["date_to"]}.xlsx"'
     )
     return response
+
+
+@permission_required(VIEW, raise_exception=True)
+def standard_list(request):
+    """Dated standards per region: rows are never edited; a change is a new row from its date."""
+    units = visible_units(request.user, COUNTY_ROLES).exclude(kind="grid").order_by("path")
+    can_add = units.exists()
+    form = StandardForm(request.POST or None, units=units) if can_add else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v is not None}
+        data["band"] = data.get("band") or ""
+        try:
+            services.standard_create(actor=request.user, **data)
+        except ApplicationError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("The new standard was recorded."))
+            return redirect("assistance:standard_list")
+    page = paginate(
+        request, selectors.standard_list().order_by("programme__code", "band", "-valid_from"), per_page=50
+    )
+    return render(request, "assistance/standard_list.html", {"page": page, "qs": "", "form": form})

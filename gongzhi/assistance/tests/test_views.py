@@ -242,3 +242,45 @@ def test_demo_reproduces_a_county_report(db):
     # Twelve months were paid, and nobody twice for a programme and month.
     assert paid.dates("month", "month").count() == 12
     assert paid.values("programme", "beneficiary_key", "month").distinct().count() == paid.count()
+
+
+def test_county_records_a_new_standard_from_a_date(client, tree, world):
+    progs, users = world
+    client.force_login(users["staff"])
+    page = client.get("/assistance/standards/").content.decode()
+    assert "1,100.00" in page and "New standard" not in page
+    client.force_login(users["county"])
+    data = {
+        "programme": progs["dibao"].pk,
+        "org_unit": tree.district.pk,
+        "valid_from": "2027-01-01",
+        "amount": "-5",
+        "minimum": "0",
+        "supplement_elderly_pct": "0",
+        "supplement_disabled_pct": "0",
+        "supplement_ill_pct": "0",
+    }
+    r = client.post("/assistance/standards/", data)
+    assert r.status_code == 200 and "Amounts cannot be negative." in r.content.decode()
+    data["amount"] = "1200"
+    assert client.post("/assistance/standards/", data).status_code == 302
+    book = services.StandardBook(progs["dibao"])
+    assert book.find(tree.grid_a1, datetime.date(2026, 12, 1)).amount == Decimal("1100.00")
+    assert book.find(tree.grid_a1, datetime.date(2027, 1, 1)).amount == Decimal("1200.00")
+
+
+def test_review_is_recorded_in_place_with_htmx(client, tree, world):
+    progs, users = world
+    hh, (head,) = f.household(tree.grid_a1)
+    enrolment = _enrol(progs, users, "dibao", hh)
+    (task,) = services.enrolment_registry_change(resident=head, change="house", actor=users["staff"])
+    client.force_login(users["staff"])
+    url = f"/assistance/enrolments/{enrolment.pk}/reviews/{task.pk}/"
+    r = client.post(url, {"outcome": "exit", "exit_reason": ""}, HTTP_HX_REQUEST="true")
+    body = r.content.decode()
+    assert r.status_code == 200 and body.startswith('<section class="card" id="reviews">')
+    assert "Give the reason for the exit." in body
+    r = client.post(url, {"outcome": "phase_out", "phase_out_months": "6"}, HTTP_HX_REQUEST="true")
+    assert "The review was recorded." in r.content.decode() and "Phase out" in r.content.decode()
+    enrolment.refresh_from_db()
+    assert enrolment.status == "phase_out"
