@@ -9,6 +9,7 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import Client
 
 from gongzhi.accounts import services as account_services
 from gongzhi.accounts.roles import Role
@@ -89,6 +90,19 @@ def verify_second_factor(client, user):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return device
+
+
+class SignInClient(Client):
+    """A test client whose force_login also passes two-factor sign-in for staff, as signing in
+    through the browser does. `force_login(user, verified=False)` leaves the session unverified."""
+
+    def force_login(self, user, backend=None, verified=True):
+        super().force_login(user, backend)
+        if verified:
+            from gongzhi.accounts.security import needs_second_factor
+
+            if needs_second_factor(user):
+                verify_second_factor(self, user)
 
 
 @pytest.fixture

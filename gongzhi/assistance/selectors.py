@@ -4,7 +4,6 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.apps import apps
 from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
@@ -105,14 +104,14 @@ def overdue_enrolments(*, user, today: datetime.date) -> QuerySet:
     return enrolment_list(user=user).filter(next_review_due__lt=today).exclude(status=Enrolment.Status.EXITED)
 
 
-CARE_TAGS = ("disabled", "elderly_alone", "distressed_child", "serious_illness")
+# Registry care tags (gongzhi.registry.choices) that suggest a household may need assistance.
+CARE_TAGS = ("disabled", "living_alone", "distressed_child", "chronic_disease")
 
 
 def possibly_missed(*, user, today: datetime.date, limit: int = 500) -> list[dict]:
     """Residents whose registry facts suggest eligibility but who have no application or enrolment
-    (不漏一户、不落一人). Uses what the registry has now: age against each programme's min_age
-    (elderly pension) and elderly-only households with no assistance at all. When the registry gains
-    a `CareTag` model (resident FK, `tag` in CARE_TAGS) its tagged residents are added too."""
+    (不漏一户、不落一人): age against each programme's min_age (elderly pension), elderly-only
+    households with no assistance at all, and residents carrying one of CARE_TAGS in the registry."""
     residents = Resident.objects.filter(scope_q(user, FILE_ROLES), status=Resident.Status.LIVING)
     has_enrolment = Enrolment.objects.filter(
         Q(beneficiary=OuterRef("pk")) | Q(household=OuterRef("household"), programme__target="household")
@@ -156,17 +155,11 @@ def possibly_missed(*, user, today: datetime.date, limit: int = 500) -> list[dic
         .select_related("household", "org_unit")[:limit]
     ):
         found.setdefault(r.pk, {"resident": r, "reasons": []})["reasons"].append(_("Elderly-only household"))
-    if apps.is_installed("gongzhi.registry"):
-        try:
-            CareTag = apps.get_model("registry", "CareTag")
-        except LookupError:
-            CareTag = None
-        if CareTag is not None:
-            tagged = CareTag.objects.filter(resident=OuterRef("pk"), tag__in=CARE_TAGS)
-            for r in uncovered.filter(Exists(tagged)).select_related("household", "org_unit")[:limit]:
-                found.setdefault(r.pk, {"resident": r, "reasons": []})["reasons"].append(
-                    _("Care tag in the registry")
-                )
+    tagged = uncovered.filter(care_tags__code__in=CARE_TAGS).distinct()
+    for r in tagged.select_related("household", "org_unit")[:limit]:
+        found.setdefault(r.pk, {"resident": r, "reasons": []})["reasons"].append(
+            _("Care tag in the registry")
+        )
     return sorted(found.values(), key=lambda x: (x["resident"].org_unit_id, x["resident"].name))[:limit]
 
 

@@ -11,3 +11,11 @@ def _fast_passwords(settings):
 def _english(client):
     # Pages are asserted in English (the msgid language); the users made here choose no language.
     client.cookies["django_language"] = "en"
+
+
+@pytest.fixture
+def client():
+    """Staff pass two-factor sign-in on force_login, as they do in the browser."""
+    from conftest import SignInClient
+
+    return SignInClient()

@@ -482,15 +482,20 @@ def test_failed_lines_are_paid_only_in_a_new_batch(tree, people, progs):
     assert paid_june.count() == 2
 
 
-def test_death_stops_next_months_payment_and_opens_a_review(tree, people, progs):
+def test_death_stops_next_months_payment_and_opens_a_review(
+    tree, people, progs, django_capture_on_commit_callbacks
+):
     hh, (old,) = f.household(tree.grid_a1, members=((88, "head"),))
     enrolment = _enrol(progs, people, "elderly", hh, beneficiary=old)
     today = services._today()
     this_month = calc.month_start(today)
     next_month = calc.month_start(calc.add_months(today, 1))
-    old.status = "deceased"
-    old.save()
-    tasks = services.enrolment_registry_change(resident=old, change="deceased", actor=people["staff"])
+    # The death is recorded in the registry; its resident_status_changed signal opens the review.
+    from gongzhi.registry import services as registry_services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        registry_services.resident_record_death(actor=people["staff"], resident=old, on=today)
+    tasks = list(ReviewTask.objects.filter(enrolment=enrolment))
     assert len(tasks) == 1 and tasks[0].kind == ReviewTask.Kind.REGISTRY_CHANGE and tasks[0].done_at is None
     enrolment.refresh_from_db()
     assert enrolment.status == Enrolment.Status.SUSPENDED and enrolment.suspended_from == next_month

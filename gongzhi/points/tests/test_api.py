@@ -3,9 +3,9 @@ import threading
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.test import Client
 from django.utils import timezone
 
+from conftest import SignInClient
 from gongzhi.points import selectors, services
 from gongzhi.points.models import PointAccount, PointEntry, Redemption, Reward
 
@@ -21,7 +21,7 @@ def login():
     """A fresh client per user (the shared `client` would switch users under earlier references)."""
 
     def _login(user):
-        c = Client()
+        c = SignInClient()
         c.force_login(user)
         return c
 
@@ -215,7 +215,7 @@ def test_fifty_concurrent_clients_redeem_the_last_ten_units(transactional_db, tr
         bank.fund(resident, 20)
     clients = []
     for _ in residents:
-        c = Client()
+        c = SignInClient()
         c.force_login(bank.staff)
         clients.append(c)
     barrier = threading.Barrier(len(residents))

@@ -1,8 +1,8 @@
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from conftest import SignInClient
 from gongzhi.accounts.roles import Role
 from gongzhi.points import services
 from gongzhi.points.models import AwardRequest, PointAccount, Redemption, Reward
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def as_user(user):
-    c = Client()
+    c = SignInClient()
     c.force_login(user)
     return c
 
