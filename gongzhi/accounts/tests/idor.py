@@ -21,6 +21,7 @@ def _token_of_other(w):
 
 CASES = {
     "accounts:user_detail": Case(_user_b, lambda w: w.admin_a(w.roles.SYSTEM_ADMIN)),
+    "accounts:password_reset": Case(_user_b, lambda w: w.admin_a(w.roles.SYSTEM_ADMIN)),
     "accounts:user_deactivate": Case(_user_b, lambda w: w.admin_a(w.roles.SYSTEM_ADMIN), method="post"),
     "accounts:otp_reset": Case(_user_b, lambda w: w.admin_a(w.roles.SECURITY_ADMIN), method="post"),
     "accounts:role_revoke": Case(_assignment_b, lambda w: w.admin_a(w.roles.SECURITY_ADMIN), method="post"),
