@@ -102,14 +102,21 @@ class StaffSecurityMiddleware:
         from . import security
 
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or not security.is_staff_account(user):
+        if user is None or not user.is_authenticated:
+            return None
+        staff = security.is_staff_account(user)
+        if not staff and not user.must_change_password:
             return None
         match = request.resolver_match
         name = match.view_name if match else ""
         if name in self.OPEN_URL_NAMES:
             return None
         is_api = request.path.startswith("/api/")
-        if security.password_expired(user) or request.session.get(security.WEAK_PASSWORD):
+        if (
+            user.must_change_password
+            or (staff and security.password_expired(user))
+            or request.session.get(security.WEAK_PASSWORD)
+        ):
             if is_api:
                 return JsonResponse(
                     {"code": "password_expired", "message": _("Your password has expired. Change it first.")},
@@ -118,7 +125,7 @@ class StaffSecurityMiddleware:
             return _go(
                 request, f"{reverse('accounts:password_change')}?next={quote(request.get_full_path())}"
             )
-        if security.needs_second_factor(user) and not user.is_verified():
+        if staff and security.needs_second_factor(user) and not user.is_verified():
             if is_api:
                 return JsonResponse(
                     {

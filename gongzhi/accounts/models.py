@@ -32,6 +32,8 @@ class User(AbstractUser):
     # Part of the session hash: raising it ends every session of the user at once (logout,
     # password change, deactivation, second-factor reset).
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    # Set when an administrator gives a temporary password: changed at the next sign-in.
+    must_change_password = models.BooleanField(default=False, editable=False)
 
     objects = UserManager()
 

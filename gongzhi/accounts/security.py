@@ -24,7 +24,7 @@ from gongzhi.core.models import AuditEntry
 from .roles import STAFF_ROLES
 
 AUTH_AT = "gz_auth_at"
-WEAK_PASSWORD = "gz_weak_password"
+WEAK_PASSWORD = "gz_weak_password"  # a session key name, not a password  # nosec B105
 SEEN_AT = "gz_seen_at"
 _PHONE_LIKE = re.compile(r"^[\d\s+()-]{7,}$")
 

@@ -206,9 +206,35 @@ def password_change(*, actor, user: User, new_password: str) -> None:
         raise ApplicationError(_("Choose a password different from the current one."), field="new_password1")
     user.set_password(new_password)
     user.password_changed_at = timezone.now()
+    user.must_change_password = False
     user.session_epoch += 1
-    user.save(update_fields=["password", "password_changed_at", "session_epoch"])
+    user.save(update_fields=["password", "password_changed_at", "must_change_password", "session_epoch"])
     audit.record(actor=actor, action="user.password_change", obj=user)
+
+
+@transaction.atomic
+def password_reset(*, actor, user: User, temporary_password: str) -> None:
+    """The system administrator gives a temporary password (a forgotten password): it must be
+    changed at the next sign-in; every session ends and a sign-in lockout of the account is lifted."""
+    if actor is not None and actor.pk == user.pk:
+        raise ApplicationError(_("Change your own password on your account page."), code="self", status=409)
+    try:
+        password_validation.validate_password(temporary_password, user)
+    except ValidationError as exc:
+        raise ApplicationError(" ".join(exc.messages), field="temporary_password") from exc
+    user.set_password(temporary_password)
+    user.password_changed_at = timezone.now()
+    user.must_change_password = True
+    user.session_epoch += 1
+    user.save(update_fields=["password", "password_changed_at", "must_change_password", "session_epoch"])
+    from axes.utils import reset as axes_reset
+
+    from .security import account_label
+
+    axes_reset(username=account_label(user.username))
+    if user.phone:
+        axes_reset(username=account_label(user.phone))
+    audit.record(actor=actor, action="user.password_reset", obj=user)
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ urlpatterns = [
     path("two-factor/verify/", views.otp_verify, name="otp_verify"),
     path("users/<int:pk>/two-factor/reset/", views.otp_reset, name="otp_reset"),
     path("users/<int:pk>/deactivate/", views.user_deactivate, name="user_deactivate"),
+    path("users/<int:pk>/password/", views.password_reset, name="password_reset"),
     path("me/", views.profile, name="profile"),
     path("me/tokens/", views.token_create, name="token_create"),
     path("me/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),

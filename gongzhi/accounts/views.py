@@ -25,6 +25,7 @@ from . import security, selectors, services
 from .forms import (
     LoginForm,
     OtpTokenForm,
+    PasswordResetForm,
     RoleAssignForm,
     StaffPasswordChangeForm,
     TokenForm,
@@ -103,7 +104,11 @@ def password_change(request):
             request.session.pop(security.WEAK_PASSWORD, None)
             messages.success(request, _("Your password was changed. Other devices were signed out."))
             return redirect(_safe_next(request))
-    expired = security.password_expired(request.user) or bool(request.session.get(security.WEAK_PASSWORD))
+    expired = (
+        security.password_expired(request.user)
+        or request.user.must_change_password
+        or bool(request.session.get(security.WEAK_PASSWORD))
+    )
     return render(
         request,
         "accounts/password_change.html",
@@ -184,6 +189,36 @@ def otp_reset(request, pk):
             request, _("The second factor was reset. The user enrols again at the next sign-in.")
         )
     return redirect("accounts:user_detail", pk=subject.pk)
+
+
+@permission_required("accounts.manage_users", raise_exception=True)
+def password_reset(request, pk):
+    try:
+        subject = selectors.user_get(actor=request.user, pk=pk)
+    except User.DoesNotExist as exc:
+        raise Http404 from exc
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.password_reset(
+                actor=request.user, user=subject, temporary_password=form.cleaned_data["temporary_password"]
+            )
+        except ApplicationError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(
+                request, _("The temporary password was set. It must be changed at the next sign-in.")
+            )
+            return redirect("accounts:user_detail", pk=subject.pk)
+    return render(
+        request,
+        "core/form.html",
+        {
+            "form": form,
+            "title": _("Temporary password for %(name)s") % {"name": subject.username},
+            "back": reverse("accounts:user_detail", args=[subject.pk]),
+        },
+    )
 
 
 @permission_required("accounts.manage_users", raise_exception=True)

@@ -8,6 +8,10 @@ def _user_b(w):
     return w.make_user(w.roles.COMMUNITY_STAFF, w.tree.community_b).pk
 
 
+def _user_a(w):
+    return w.make_user(w.roles.COMMUNITY_STAFF, w.tree.community_a).pk
+
+
 def _assignment_b(w):
     user = w.make_user(w.roles.COMMUNITY_STAFF, w.tree.community_b)
     return user.role_assignments.get().pk
@@ -20,7 +24,8 @@ def _token_of_other(w):
 
 
 CASES = {
-    "accounts:user_detail": Case(_user_b, lambda w: w.admin_a(w.roles.SYSTEM_ADMIN)),
+    "accounts:user_detail": Case(_user_b, lambda w: w.admin_a(w.roles.SYSTEM_ADMIN), own=_user_a),
+    "accounts:password_reset": Case(_user_b, lambda w: w.admin_a(w.roles.SYSTEM_ADMIN), own=_user_a),
     "accounts:user_deactivate": Case(_user_b, lambda w: w.admin_a(w.roles.SYSTEM_ADMIN), method="post"),
     "accounts:otp_reset": Case(_user_b, lambda w: w.admin_a(w.roles.SECURITY_ADMIN), method="post"),
     "accounts:role_revoke": Case(_assignment_b, lambda w: w.admin_a(w.roles.SECURITY_ADMIN), method="post"),

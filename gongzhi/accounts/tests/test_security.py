@@ -374,3 +374,30 @@ def test_a_staff_member_whose_password_misses_the_policy_changes_it_at_sign_in(
     )
     response = client.get("/org/")
     assert response.status_code == 302 and "two-factor" in response["Location"]  # next: the second factor
+
+
+def test_a_temporary_password_from_the_system_admin_lifts_the_lockout_and_must_be_changed(
+    tree, make_user, login, roles
+):
+    admin = make_user(roles.SYSTEM_ADMIN, tree.district)
+    resident = make_user(roles.RESIDENT, tree.grid_a1, phone="13908910001")
+    for _i in range(5):
+        post_login(Client(), "13908910001", "wrong-password")
+    assert post_login(Client(REMOTE_ADDR="10.1.1.1"), "13908910001", PASSWORD).status_code == 429
+    security_admin = make_user(roles.SECURITY_ADMIN, tree.district)
+    url = reverse("accounts:password_reset", args=[resident.pk])
+    assert login(security_admin).post(url, {"temporary_password": "Lhasa-temp-2026"}).status_code == 403
+    login(admin).post(url, {"temporary_password": "Lhasa-temp-2026"})
+    assert AuditEntry.objects.filter(action="user.password_reset", actor=admin).exists()
+    phone = Client(REMOTE_ADDR="10.1.1.1")
+    assert post_login(phone, "13908910001", "Lhasa-temp-2026").status_code == 302
+    assert phone.get("/")["Location"].startswith(reverse("accounts:password_change"))
+    phone.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": "Lhasa-temp-2026",
+            "new_password1": "my-own-pass-9",
+            "new_password2": "my-own-pass-9",
+        },
+    )
+    assert phone.get("/").status_code == 200

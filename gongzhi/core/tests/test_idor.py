@@ -24,6 +24,7 @@ class Case:
     build: Callable  # world -> id of an object in community B
     actor: Callable  # world -> a user of community A allowed to use the page on A's objects
     method: str = "get"
+    own: Callable | None = None  # world -> id of the same kind of object in community A (control)
 
 
 def _walk(patterns, prefix="", ns=""):
@@ -96,3 +97,8 @@ def test_another_communitys_object_is_a_404(name, tree, make_user, login, roles)
     url = reverse(name, kwargs={param: object_id})
     response = getattr(client, case.method)(url)
     assert response.status_code == 404, f"{name} {url}: {response.status_code}"
+    if case.own is not None:
+        # Control: the same user reaches the same kind of object in their own community, so the
+        # 404 above is the scoping at work, not a broken page.
+        own_url = reverse(name, kwargs={param: case.own(world)})
+        assert getattr(client, case.method)(own_url).status_code == 200, own_url
