@@ -503,6 +503,7 @@ def _run(job: ImportJob) -> None:
     errors: list[RowError] = []
     seen_docs: dict[str, int] = {}
     heads: dict[tuple, int] = {}
+    head_docs: dict[tuple, str | None] = {}
     bad_rows: set[int] = set()
     total = 0
     for number, values in rows:
@@ -531,12 +532,38 @@ def _run(job: ImportJob) -> None:
                 )
             else:
                 heads[key] = number
+                head_docs[key] = crypto.blind_index(doc, purpose="document") if doc else None
         for key, message in row_errors:
             errors.append(RowError(number, HEADER_OF_KEY.get(key, ""), message))
         if row_errors:
             bad_rows.add(number)
         if total % 5000 == 0:
             ImportJob.objects.filter(pk=job.pk).update(message=_("Checked %(n)s rows…") % {"n": total})
+    # A head row for a household whose registered head is somebody else is refused (change the
+    # head through the household's page, where the history shows it).
+    head_keys = list(heads)
+    for start in range(0, len(head_keys), 1000):
+        chunk = head_keys[start : start + 1000]
+        registered = Resident.objects.filter(
+            relationship_to_head=Resident.Relationship.HEAD,
+            status=Resident.Status.LIVING,
+            household__is_active=True,
+            household__org_unit_id__in={k[0] for k in chunk},
+            household__address__in={k[1] for k in chunk},
+        ).values_list("household__org_unit_id", "household__address", "document_index")
+        wanted = set(chunk)
+        for grid_id, address, index in registered:
+            key = (grid_id, address)
+            if key in wanted and (index is None or index != head_docs.get(key)):
+                number = heads[key]
+                errors.append(
+                    RowError(
+                        number,
+                        HEADER_OF_KEY["relationship_to_head"],
+                        _("This household already has another registered head."),
+                    )
+                )
+                bad_rows.add(number)
     # Documents already registered outside this community or grid cannot be taken over.
     if seen_docs:
         index_list = list(seen_docs)

@@ -91,6 +91,7 @@ def resident_list(request):
             "qs": querystring_without_page(request),
             "today": timezone.localdate(),
             "can_import": request.user.has_perm("registry.import_residents"),
+            "tag_form": CareTagForm() if request.user.has_perm("registry.manage_care_tags") else None,
         },
     )
 
@@ -138,7 +139,6 @@ def resident_detail(request, pk):
             "can_change": can_change,
             "can_unmask": user.has_perm("registry.unmask_resident", resident),
             "card": selectors.card_active(resident),
-            "tag_form": CareTagForm() if user.has_perm("registry.manage_care_tags") else None,
         },
     )
 

@@ -324,3 +324,12 @@ def test_export_is_masked_escaped_and_audited(login, staff, tree, make_user, rol
     docs = [r[header.index("证件号码")] for r in list(ws.iter_rows(values_only=True))[1:]]
     assert docs and all("*" not in d for d in docs)
     assert AuditEntry.objects.filter(action="view:registry.export").latest("id").detail["unmasked"] is True
+
+
+def test_a_second_head_for_a_registered_household_is_refused(staff, tree):
+    run(staff, tree, xlsx(FAMILY))
+    ImportJob.objects.update(status="done")
+    job = run(staff, tree, xlsx([row("李四", gender="男", seq=21, birth=datetime.date(1970, 2, 2))]))
+    assert job.status == "failed"
+    assert {(e["row"], e["column"]) for e in job.errors} == {(2, "与户主关系")}
+    assert Resident.objects.filter(relationship_to_head="head", household__address="纳金路1号").count() == 1

@@ -173,3 +173,13 @@ def test_pages_speak_chinese_and_tibetan(login, staff, resident):
     url = reverse("registry:resident_detail", args=[resident.pk])
     assert "显示完整号码" in client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "ཨང་གྲངས་ཆ་ཚང་སྟོན།" in client.get(url, HTTP_ACCEPT_LANGUAGE="bo").content.decode()
+
+
+def test_staff_add_a_care_tag_that_then_filters_the_list(login, staff, make_user, roles, tree):
+    client = login(staff)
+    assert "Add a care tag" in client.get(reverse("registry:resident_list")).content.decode()
+    assert client.post(reverse("registry:care_tag_create"), {"name": "重点帮扶"}).status_code == 302
+    page = client.get(reverse("registry:resident_list")).content.decode()
+    assert "重点帮扶" in page  # now a choice of the tag filter
+    client.force_login(make_user(roles.GRID_WORKER, tree.grid_a1))
+    assert client.post(reverse("registry:care_tag_create"), {"name": "x"}).status_code == 403
