@@ -249,3 +249,28 @@ def test_the_counter_finds_residents_by_name_in_its_scope(bank):
     assert "张晓鑫" in html and f"/points/counter/{bank.alice.pk}/" in html
     html = client.post(reverse("points:counter"), {"code": "卓玛"}).content.decode()  # Carol lives in B
     assert f"/points/counter/{bank.carol.pk}/" not in html
+
+
+@pytest.mark.parametrize("page", ["redemptions", "statement"])
+def test_list_pages_cost_the_same_queries_at_two_sizes(bank, django_assert_max_num_queries, page):
+    client = as_user(bank.staff)
+    reward = bank.reward(price=5, stock=100)
+    account = bank.fund(bank.alice, 200)
+
+    def grow(n, start):
+        for i in range(n):
+            services.redemption_create(
+                actor=bank.staff, account=account, items=[(reward, 1)], idempotency_key=f"q{start + i}"
+            )
+
+    url = (
+        reverse("points:redemptions")
+        if page == "redemptions"
+        else reverse("points:account_detail", args=[account.pk])
+    )
+    grow(2, 0)
+    with django_assert_max_num_queries(25) as small:
+        assert client.get(url).status_code == 200
+    grow(12, 10)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert client.get(url).status_code == 200
