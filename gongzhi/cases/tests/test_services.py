@@ -591,3 +591,22 @@ def test_two_workers_accepting_at_once_one_gets_409(tree, make_user):
         t.join()
     assert sorted(results) == ["invalid_transition", "ok"]
     assert CaseTransition.objects.filter(case=case, action="accept").count() == 1
+
+
+def test_periodic_commands_close_and_escalate(world, make_case, monkeypatch):
+    from django.core.management import call_command
+
+    stale = advance(make_case(), world.grid_worker, "accept", "assign", "start", "resolve")
+    Case.objects.filter(pk=stale.pk).update(resolved_at=timezone.now() - datetime.timedelta(days=8))
+    late = make_case(world.emergency)
+    Case.objects.filter(pk=late.pk).update(
+        response_due=timezone.now() - datetime.timedelta(hours=3),
+        resolution_due=timezone.now() - datetime.timedelta(hours=1),
+    )
+    out = io.StringIO()
+    call_command("cases_autoclose", stdout=out)
+    call_command("cases_escalate_overdue", stdout=out)
+    assert "closed 1 case(s)" in out.getvalue() and "escalated 1 overdue case(s)" in out.getvalue()
+    stale.refresh_from_db()
+    late.refresh_from_db()
+    assert stale.close_reason == "not_rated" and late.escalated_at is not None

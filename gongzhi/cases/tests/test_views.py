@@ -392,3 +392,22 @@ def test_public_form_does_not_attach_the_case_to_the_account_of_a_typed_phone(wo
     case = Case.objects.get()
     assert case.reporter is None and case.reporter_resident == world.resident
     assert case not in world.resident_user.reported_cases.all()
+
+
+def test_tracking_page_is_rate_limited(world, client):
+    statuses = [client.get(reverse("cases:track"), {"code": f"GUESS{i:05d}"}).status_code for i in range(32)]
+    assert statuses[:30] == [404] * 30 and statuses[-1] == 429
+
+
+def test_resolution_with_photos_shows_on_the_case(world, make_case, login):
+    case = advance(make_case(), world.grid_worker, "accept", "assign", "start")
+    client = login(world.grid_worker)
+    client.post(
+        reverse("cases:act", args=[case.pk]),
+        {"action": "resolve", "note": "修好了", "photos": [png_file(), png_file()]},
+    )
+    case.refresh_from_db()
+    assert case.status == "resolved" and case.photos.filter(stage="resolution").count() == 2
+    photo = case.photos.first().upload
+    assert login(world.resident_user).get(reverse("core:upload", args=[photo.pk])).status_code == 200
+    assert login(world.staff_b).get(reverse("core:upload", args=[photo.pk])).status_code in (403, 404)
