@@ -89,11 +89,11 @@ class ReportForm(forms.Form):
         else:
             self.fields["location_kind"].initial = Case.LocationKind.REGISTERED
             del self.fields["community"]
+        if "community" in self.fields:
+            self.fields["community"].required = True
         if signed_in:
             del self.fields["name"]
             del self.fields["phone"]
-        else:
-            self.fields["community"].required = True
 
 
 class CallForm(forms.Form):

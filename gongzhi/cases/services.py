@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from gongzhi.accounts.roles import Role
 from gongzhi.core import audit, crypto
-from gongzhi.core.calendar import add_working_days, add_working_hours
+from gongzhi.core.calendar import WorkingTime, calendar_for
 from gongzhi.core.errors import ApplicationError, ConflictError
 from gongzhi.core.models import OrgUnit, PartnerUnit
 from gongzhi.core.services import notification_send
@@ -113,10 +113,23 @@ def _community_of(unit: OrgUnit) -> OrgUnit:
     raise ApplicationError(_("A case belongs to a community or one of its grids."), field="org_unit")
 
 
-def due_time(org_unit: OrgUnit, start: datetime.datetime, amount: int, unit: str) -> datetime.datetime:
+def due_time(
+    org_unit: OrgUnit, start: datetime.datetime, amount: int, unit: str, *, working=None
+) -> datetime.datetime:
+    """A deadline `amount` working hours or days after `start`, on the unit's work calendar."""
+    working = working or WorkingTime(calendar_for(org_unit), timezone.localtime(start).date())
     if unit == DeadlineUnit.HOURS:
-        return add_working_hours(org_unit, start, amount)
-    return add_working_days(org_unit, start, amount)
+        return working.add_hours(start, amount)
+    return working.add_days(start, amount)
+
+
+def deadlines(org_unit: OrgUnit, start: datetime.datetime, category: Category) -> tuple:
+    """(response due, resolution due) for a case of `category` submitted at `start`."""
+    working = WorkingTime(calendar_for(org_unit), timezone.localtime(start).date())
+    return (
+        due_time(org_unit, start, category.response_amount, category.response_unit, working=working),
+        due_time(org_unit, start, category.resolution_amount, category.resolution_unit, working=working),
+    )
 
 
 def _record(case: Case, *, action: str, actor, from_status: str, note: str = "", detail=None, at=None):
@@ -480,9 +493,8 @@ def case_create(
         lat=lat,
         long=long,
         created_at=now,
-        response_due=due_time(community, now, category.response_amount, category.response_unit),
-        resolution_due=due_time(community, now, category.resolution_amount, category.resolution_unit),
     )
+    case.response_due, case.resolution_due = deadlines(community, now, category)
     for _attempt in range(5):
         case.tracking_code = Case.new_tracking_code()
         if not Case.objects.filter(tracking_code=case.tracking_code).exists():

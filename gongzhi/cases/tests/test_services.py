@@ -367,25 +367,64 @@ def test_mediation_without_agreement_is_referred(world, make_case):
     assert Mediation.objects.get(case=case).get_outcome_display() == "No agreement: referred to the police"
 
 
-def test_volunteer_mediator_is_awarded_points_when_points_is_installed(world, make_case):
-    points = pytest.importorskip("gongzhi.points")  # noqa: F841
-    from django.apps import apps
-
-    if not apps.is_installed("gongzhi.points"):
-        pytest.skip("points app not installed")
+def _agreement_with_volunteer(world, make_case):
     case = make_case(world.dispute)
+    services.mediation_session_add(
+        actor=world.staff, case=case, held_at=timezone.now(), volunteer=world.caller
+    )
     services.mediation_session_add(
         actor=world.staff, case=case, held_at=timezone.now(), volunteer=world.caller
     )
     services.mediation_record_outcome(
         actor=world.staff, case=case, outcome="agreement", agreement_text="和解"
     )
-    services.mediation_record_outcome(
-        actor=world.staff, case=case, outcome="agreement", agreement_text="和解"
-    )
-    from gongzhi.points.models import PointEntry  # noqa: PLC0415
+    return case
 
-    assert PointEntry.objects.filter(resident=world.caller).count() == 1
+
+def test_volunteer_mediator_is_awarded_points_when_points_is_installed(world, make_case, monkeypatch):
+    pytest.importorskip("gongzhi.points")
+    from django.apps import apps
+
+    if not apps.is_installed("gongzhi.points"):
+        pytest.skip("points app not installed")
+    import gongzhi.points.services as points_services
+
+    calls = []
+    monkeypatch.setattr(points_services, "award_create", lambda **kw: calls.append(kw))
+    case = _agreement_with_volunteer(world, make_case)
+    assert len(calls) == 1  # one award per volunteer and case, however many sessions
+    assert calls[0]["resident"] == world.caller and calls[0]["rule_code"] == "mediation"
+    assert calls[0]["idempotency_key"] == f"cases:mediation:{case.pk}:{world.caller.pk}"
+
+
+def test_points_award_path_with_a_stand_in_points_app(world, make_case, monkeypatch):
+    """The call made to the points bank, checked without the points app being present."""
+    import sys
+    import types
+
+    from django.apps import apps
+
+    calls = []
+    fake = types.ModuleType("gongzhi.points.services")
+    fake.award_create = lambda **kw: calls.append(kw)
+    monkeypatch.setitem(sys.modules, "gongzhi.points", types.ModuleType("gongzhi.points"))
+    monkeypatch.setitem(sys.modules, "gongzhi.points.services", fake)
+    real = apps.is_installed
+    monkeypatch.setattr(apps, "is_installed", lambda name: name == "gongzhi.points" or real(name))
+    case = _agreement_with_volunteer(world, make_case)
+    assert [(c["rule_code"], c["quantity"], c["idempotency_key"]) for c in calls] == [
+        ("mediation", 1, f"cases:mediation:{case.pk}:{world.caller.pk}")
+    ]
+    assert calls[0]["source"] == f"cases.case:{case.pk}"
+
+
+def test_no_points_app_no_award(world, make_case):
+    from django.apps import apps
+
+    if apps.is_installed("gongzhi.points"):
+        pytest.skip("points app installed")
+    case = _agreement_with_volunteer(world, make_case)
+    assert services._award_volunteers(case, case.mediation, actor=world.staff) == 0
 
 
 def test_metrics_count_what_the_definitions_say(world, make_case):
@@ -552,3 +591,22 @@ def test_two_workers_accepting_at_once_one_gets_409(tree, make_user):
         t.join()
     assert sorted(results) == ["invalid_transition", "ok"]
     assert CaseTransition.objects.filter(case=case, action="accept").count() == 1
+
+
+def test_periodic_commands_close_and_escalate(world, make_case, monkeypatch):
+    from django.core.management import call_command
+
+    stale = advance(make_case(), world.grid_worker, "accept", "assign", "start", "resolve")
+    Case.objects.filter(pk=stale.pk).update(resolved_at=timezone.now() - datetime.timedelta(days=8))
+    late = make_case(world.emergency)
+    Case.objects.filter(pk=late.pk).update(
+        response_due=timezone.now() - datetime.timedelta(hours=3),
+        resolution_due=timezone.now() - datetime.timedelta(hours=1),
+    )
+    out = io.StringIO()
+    call_command("cases_autoclose", stdout=out)
+    call_command("cases_escalate_overdue", stdout=out)
+    assert "closed 1 case(s)" in out.getvalue() and "escalated 1 overdue case(s)" in out.getvalue()
+    stale.refresh_from_db()
+    late.refresh_from_db()
+    assert stale.close_reason == "not_rated" and late.escalated_at is not None
