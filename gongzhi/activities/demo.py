@@ -275,23 +275,26 @@ def build(context, rng, stdout):
 
     # Coming up: a full baking afternoon with a waiting list, enrolled through the services.
     next_sat = today + datetime.timedelta(days=(6 - today.isoweekday()) % 7 or 7)
-    baking = services.activity_create(
-        actor=staff,
-        org_unit=community,
-        title="童趣烘焙：藏式酥油饼干",
-        category="children",
-        capacity=12,
-        enrol_opens=now - datetime.timedelta(days=3),
-        enrol_closes=_aware(next_sat, T(12, 0)),
-        sessions=[(_aware(next_sat, T(15, 0)), _aware(next_sat, T(17, 0)))],
-        partner=p("雪域烘焙职业培训学校"),
-        target_group="children",
-        min_age=6,
-        max_age=12,
-        room=rooms.get("童趣天地"),
-        description="家长陪同，孩子们亲手做酥油饼干。名额已满时自动候补，有人取消即递补。",
-        book_room=False,
-    )
+    baking_args = {
+        "actor": staff,
+        "org_unit": community,
+        "title": "童趣烘焙：藏式酥油饼干",
+        "category": "children",
+        "capacity": 12,
+        "enrol_opens": now - datetime.timedelta(days=3),
+        "enrol_closes": _aware(next_sat, T(12, 0)),
+        "sessions": [(_aware(next_sat, T(15, 0)), _aware(next_sat, T(17, 0)))],
+        "partner": p("雪域烘焙职业培训学校"),
+        "target_group": "children",
+        "min_age": 6,
+        "max_age": 12,
+        "room": rooms.get("童趣天地"),
+        "description": "家长陪同，孩子们亲手做酥油饼干。名额已满时自动候补，有人取消即递补。",
+    }
+    try:
+        baking = services.activity_create(**baking_args)  # books 童趣天地 for the afternoon
+    except services.ApplicationError:
+        baking = services.activity_create(**baking_args, book_room=False)
     waiting = 0
     for kid in rng.sample(kids_6_12, min(len(kids_6_12), 16)):
         e = services.enrolment_create(actor=staff, activity=baking, resident=kid)

@@ -39,8 +39,15 @@ def _today(request):
             activity__status="published",
         )
         .select_related("activity")
-        .order_by("start")[:10]
+        .order_by("start")
     )
+    from gongzhi.accounts.roles import WORKER_ROLES
+    from gongzhi.venues.scoping import community_paths
+
+    if not community_paths(request.user, WORKER_ROLES):
+        # Partner staff see the sessions of their own unit's programmes only.
+        sessions = sessions.filter(activity__partner_id=request.user.partner_unit_id)
+    sessions = sessions[:10]
     return render_to_string("activities/partials/home_today.html", {"sessions": sessions}, request=request)
 
 

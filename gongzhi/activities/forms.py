@@ -64,6 +64,25 @@ class ActivityForm(forms.Form):
         return data
 
 
+class ActivityEditForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=150)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    capacity = forms.IntegerField(label=_("Places"), min_value=1)
+    min_age = forms.IntegerField(label=_("Minimum age"), min_value=0, max_value=120, required=False)
+    max_age = forms.IntegerField(label=_("Maximum age"), min_value=0, max_value=120, required=False)
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    enrol_opens = forms.DateField(label=_("Enrolment opens"), widget=forms.DateInput(attrs={"type": "date"}))
+    enrol_closes = forms.DateField(
+        label=_("Enrolment closes"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    point_rule_code = forms.CharField(label=_("Point rule for volunteers"), max_length=64, required=False)
+    participant_point_rule_code = forms.CharField(
+        label=_("Point rule for participants"), max_length=64, required=False
+    )
+
+
 def day_start(d: datetime.date) -> datetime.datetime:
     from django.utils import timezone
 

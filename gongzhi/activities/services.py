@@ -210,6 +210,85 @@ def activity_cancel(*, actor, activity: Activity, reason: str = "") -> Activity:
     return activity
 
 
+EDITABLE = {
+    "title",
+    "description",
+    "capacity",
+    "enrol_opens",
+    "enrol_closes",
+    "min_age",
+    "max_age",
+    "place",
+    "point_rule_code",
+    "participant_point_rule_code",
+}
+
+
+@transaction.atomic
+def activity_update(*, actor, activity: Activity, **fields) -> tuple[Activity, list[Enrolment]]:
+    """Change the details of an activity. More places promote people from the waiting list, in the
+    order they enrolled; fewer places than people enrolled are refused. Returns the promoted ones."""
+    activity = Activity.objects.select_for_update(of=("self",)).select_related("room").get(pk=activity.pk)
+    if not can_manage(actor, activity):
+        raise ApplicationError(_("Only the organisers change an activity."), code="not_allowed", status=403)
+    unknown = set(fields) - EDITABLE
+    if unknown:
+        raise ValueError(sorted(unknown))
+    for key, value in fields.items():
+        setattr(activity, key, value.strip() if isinstance(value, str) else value)
+    if not activity.title:
+        raise ApplicationError(_("Give the activity a title."), field="title")
+    if activity.enrol_opens >= activity.enrol_closes:
+        raise ApplicationError(_("Enrolment must open before it closes."), field="enrol_closes")
+    if activity.min_age is not None and activity.max_age is not None and activity.min_age > activity.max_age:
+        raise ApplicationError(_("The minimum age is above the maximum age."), field="min_age")
+    if activity.room_id and activity.capacity > activity.room.capacity:
+        raise ApplicationError(
+            _("%(room)s holds at most %(n)s people.")
+            % {"room": activity.room.name, "n": activity.room.capacity},
+            code="over_capacity",
+            field="capacity",
+        )
+    participants = activity.enrolments.filter(role=Enrolment.Role.PARTICIPANT)
+    enrolled = participants.filter(status=Enrolment.Status.ENROLLED).count()
+    if activity.capacity < enrolled:
+        raise ConflictError(
+            _("%(n)s people are already enrolled; cancel enrolments before reducing the places.")
+            % {"n": enrolled},
+            code="over_capacity",
+            field="capacity",
+        )
+    activity.save()
+    promoted = []
+    free = activity.capacity - enrolled
+    if free > 0:
+        now = timezone.now()
+        for e in (
+            participants.filter(status=Enrolment.Status.WAITLISTED)
+            .select_related("resident__user")
+            .order_by("created_at", "id")[:free]
+        ):
+            e.status, e.promoted_at = Enrolment.Status.ENROLLED, now
+            e.save(update_fields=["status", "promoted_at"])
+            promoted.append(e)
+            audit.record(actor=actor, action="enrolment.promote", obj=e, org_unit=activity.org_unit)
+            _notify_promoted(e, activity)
+    audit.record(actor=actor, action="activity.update", obj=activity, detail={"fields": sorted(fields)})
+    return activity, promoted
+
+
+def _notify_promoted(enrolment: Enrolment, activity: Activity) -> None:
+    if enrolment.resident.user_id:
+        from gongzhi.core.services import notification_send
+
+        notification_send(
+            user=enrolment.resident.user,
+            title=_("A place came free: you are now enrolled"),
+            body=activity.title,
+            org_unit=activity.org_unit,
+        )
+
+
 # --- enrolment ---------------------------------------------------------------------------------
 
 
@@ -354,15 +433,7 @@ def enrolment_cancel(*, actor, enrolment: Enrolment, at=None) -> Enrolment | Non
             promoted.promoted_at = now
             promoted.save(update_fields=["status", "promoted_at"])
             audit.record(actor=actor, action="enrolment.promote", obj=promoted, org_unit=activity.org_unit)
-            if promoted.resident.user_id:
-                from gongzhi.core.services import notification_send
-
-                notification_send(
-                    user=promoted.resident.user,
-                    title=_("A place came free: you are now enrolled"),
-                    body=activity.title,
-                    org_unit=activity.org_unit,
-                )
+            _notify_promoted(promoted, activity)
     return promoted
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/", views.activity_detail, name="activity_detail"),
     path("<int:pk>/enrol/", views.enrol, name="enrol"),
     path("<int:pk>/cancel/", views.activity_cancel, name="activity_cancel"),
+    path("<int:pk>/edit/", views.activity_edit, name="activity_edit"),
     path("<int:pk>/qr.svg", views.activity_qr, name="activity_qr"),
     path("enrolments/<int:pk>/cancel/", views.enrolment_cancel, name="enrolment_cancel"),
     path("sessions/<int:pk>/", views.session_detail, name="session_detail"),

@@ -26,7 +26,7 @@ from gongzhi.venues.scoping import community_scope_q
 from gongzhi.venues.selectors import room_list
 
 from . import selectors, services
-from .forms import ActivityForm, ManualAttendanceForm, ScanForm, day_end, day_start
+from .forms import ActivityEditForm, ActivityForm, ManualAttendanceForm, ScanForm, day_end, day_start
 from .models import Activity, ActivitySession, Enrolment
 from .rules import ORGANISERS, VIEWERS
 
@@ -247,6 +247,40 @@ def activity_create(request):
         request,
         "core/form.html",
         {"form": form, "title": _("New activity"), "back": reverse("activities:activity_list")},
+    )
+
+
+@permission_required("activities.create_activity", raise_exception=True)
+def activity_edit(request, pk):
+    activity = _activity_or_404(request, pk)
+    if not services.can_manage(request.user, activity):
+        raise Http404
+    initial = {f: getattr(activity, f) for f in ActivityEditForm.base_fields if hasattr(activity, f)}
+    initial["enrol_opens"] = timezone.localtime(activity.enrol_opens).date()
+    initial["enrol_closes"] = timezone.localtime(activity.enrol_closes).date()
+    form = ActivityEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = dict(form.cleaned_data)
+        d["enrol_opens"], d["enrol_closes"] = day_start(d["enrol_opens"]), day_end(d["enrol_closes"])
+        try:
+            _activity, promoted = services.activity_update(actor=request.user, activity=activity, **d)
+        except ApplicationError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            for e in promoted:
+                messages.info(
+                    request, _("%(name)s moved up from the waiting list.") % {"name": e.resident.name}
+                )
+            return redirect("activities:activity_detail", pk=activity.pk)
+    return render(
+        request,
+        "core/form.html",
+        {
+            "form": form,
+            "title": _("Edit activity"),
+            "back": reverse("activities:activity_detail", args=[activity.pk]),
+        },
     )
 
 

@@ -382,3 +382,18 @@ def test_activity_in_a_room_books_it_and_conflicts_are_refused(tree, staff):
     services.activity_cancel(actor=staff, activity=booked)
     session.booking.refresh_from_db()
     assert session.booking.status == "cancelled"
+
+
+def test_more_places_promote_the_waiting_list_fewer_are_refused(tree, staff):
+    activity = make_activity(tree.community_a, capacity=1)
+    people = _residents(tree, 4)
+    enrolments = [services.enrolment_create(actor=staff, activity=activity, resident=r) for r in people]
+    assert [e.status for e in enrolments] == ["enrolled", "waitlisted", "waitlisted", "waitlisted"]
+    activity, promoted = services.activity_update(actor=staff, activity=activity, capacity=3)
+    assert [e.pk for e in promoted] == [enrolments[1].pk, enrolments[2].pk]
+    assert activity.enrolments.filter(status="enrolled").count() == 3
+    with pytest.raises(ApplicationError) as exc:
+        services.activity_update(actor=staff, activity=activity, capacity=2)
+    assert exc.value.code == "over_capacity"
+    activity.refresh_from_db()
+    assert activity.capacity == 3

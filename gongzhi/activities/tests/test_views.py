@@ -155,3 +155,43 @@ def test_staff_enter_times_by_hand(login, staff, tree):
     html = client.get(reverse("activities:session_detail", args=[session.pk])).content.decode()
     assert "拉姆" in html and "90" in html
     assert session.attendances.get().counted is True
+
+
+def test_edit_page_raises_places(login, staff, tree):
+    activity = make_activity(tree.community_a, capacity=1, title="夕阳课堂")
+    people = [make_resident(make_household(tree.grid_a1), age=70) for _ in range(2)]
+    for r in people:
+        services.enrolment_create(actor=staff, activity=activity, resident=r)
+    client = login(staff)
+    r = client.post(
+        reverse("activities:activity_edit", args=[activity.pk]),
+        {
+            "title": "夕阳课堂",
+            "capacity": 2,
+            "place": "广场",
+            "enrol_opens": activity.enrol_opens.date().isoformat(),
+            "enrol_closes": activity.enrol_closes.date().isoformat(),
+        },
+    )
+    assert r.status_code == 302
+    assert activity.enrolments.filter(status="enrolled").count() == 2
+
+
+def test_activity_list_query_count_is_flat(login, staff, tree, django_assert_max_num_queries):
+    client = login(staff)
+
+    def load():
+        with django_assert_max_num_queries(12):
+            assert client.get(reverse("activities:activity_list")).status_code == 200
+        with django_assert_max_num_queries(12):
+            assert client.get(reverse("activities:calendar")).status_code == 200
+
+    make_activity(tree.community_a)
+    load()
+    for i in range(8):
+        make_activity(
+            tree.community_a,
+            title=f"活动{i}",
+            sessions=[(at(3 + i, 10), at(3 + i, 11)), (at(10 + i, 10), at(10 + i, 11))],
+        )
+    load()
