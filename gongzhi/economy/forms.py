@@ -28,6 +28,22 @@ class ProjectForm(forms.Form):
         self.fields["org_unit"].queryset = communities
 
 
+class ProjectUpdateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    investment = _money_field(_("Investment (yuan)"))
+    funding_sources = forms.CharField(
+        label=_("Funding sources"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    completion_date = forms.DateField(label=_("Completion date"), required=False, widget=DATE)
+    annual_rent_target = _money_field(_("Annual rent target (yuan)"))
+
+
+class UnitUpdateForm(forms.Form):
+    floor = forms.IntegerField(label=_("Floor"), min_value=-5, max_value=100)
+    area = forms.DecimalField(label=_("Area (m²)"), max_digits=10, decimal_places=2, min_value=0)
+    use = forms.CharField(label=_("Use"), max_length=100, required=False)
+
+
 class ShopUnitForm(forms.Form):
     number = forms.CharField(label=_("Unit number"), max_length=30)
     floor = forms.IntegerField(label=_("Floor"), min_value=-5, max_value=100, initial=1)

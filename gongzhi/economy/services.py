@@ -98,6 +98,12 @@ def project_update(*, actor, project: Project, **changes) -> Project:
             raise ApplicationError(_("This field cannot be changed."), field=key)
         if key in ("investment", "annual_rent_target"):
             value = _money(value, key)
+        if key == "name":
+            value = (value or "").strip()
+            if not value:
+                raise ApplicationError(_("Give the project a name."), field="name")
+            if Project.objects.filter(org_unit=project.org_unit, name=value).exclude(pk=project.pk).exists():
+                raise ConflictError(_("The community already has a project with this name."), field="name")
         setattr(project, key, value.strip() if isinstance(value, str) else value)
     project.save()
     audit.record(actor=actor, action="project.update", obj=project, detail={"fields": sorted(changes)})

@@ -98,6 +98,23 @@ def project_detail(request, pk):
     )
 
 
+@permission_required(MANAGE, raise_exception=True)
+def project_edit(request, pk):
+    project = selectors.project_get(user=request.user, pk=pk)
+    _require_manage(request, project)
+    initial = {f: getattr(project, f) for f in forms.ProjectUpdateForm.base_fields}
+    form = forms.ProjectUpdateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.project_update(actor=request.user, project=project, **form.cleaned_data)
+        except ApplicationError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("The project was updated."))
+            return redirect("economy:project_detail", pk=project.pk)
+    return _form_page(request, form, _("Edit the project"), back=f"/economy/projects/{project.pk}/")
+
+
 # --- Shop units ------------------------------------------------------------------------------
 
 
@@ -115,6 +132,24 @@ def unit_create(request, project_pk):
             messages.success(request, _("Unit %(number)s was added.") % {"number": unit.number})
             return redirect("economy:project_detail", pk=project.pk)
     return _form_page(request, form, _("New shop unit"), back=f"/economy/projects/{project.pk}/")
+
+
+@permission_required(MANAGE, raise_exception=True)
+def unit_edit(request, pk):
+    unit = selectors.unit_get(user=request.user, pk=pk)
+    _require_manage(request, unit)
+    form = forms.UnitUpdateForm(
+        request.POST or None, initial={"floor": unit.floor, "area": unit.area, "use": unit.use}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.shopunit_update(actor=request.user, unit=unit, **form.cleaned_data)
+        except ApplicationError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("The unit was updated."))
+            return redirect("economy:unit_detail", pk=unit.pk)
+    return _form_page(request, form, _("Edit the shop unit"), back=f"/economy/units/{unit.pk}/")
 
 
 @permission_required(VIEW, raise_exception=True)

@@ -304,3 +304,60 @@ def test_leases_ending_within_90_days(tree, books, make_user, login):
     )
     html = client.get("/economy/leases/?ending=1").content.decode()
     assert soon.number in html and books["leases"][0].number not in html
+
+
+def test_edit_project_and_unit(tree, books, make_user, login):
+    client = login(make_user("community_staff", tree.community_a))
+    project = books["project"]
+    resp = client.post(
+        f"/economy/projects/{project.pk}/edit/",
+        {"name": "纳金商业街（一期）", "investment": "47830000.00", "annual_rent_target": "4600000.00"},
+    )
+    assert resp.status_code == 302
+    project.refresh_from_db()
+    assert project.annual_rent_target == D("4600000.00") and project.name == "纳金商业街（一期）"
+    free = f.unit(project, "C9", area="30.00")
+    assert (
+        client.post(
+            f"/economy/units/{free.pk}/edit/", {"floor": 2, "area": "32.50", "use": "零售"}
+        ).status_code
+        == 302
+    )
+    free.refresh_from_db()
+    assert free.area == D("32.50") and free.floor == 2
+    # The area of a let unit is fixed while its lease runs (the rent depends on it).
+    let = books["units"][0]
+    resp = client.post(f"/economy/units/{let.pk}/edit/", {"floor": 1, "area": "99.00", "use": ""})
+    assert resp.status_code == 200 and "不能修改面积" in resp.content.decode()
+    other = login(make_user("community_staff", tree.community_b))
+    assert other.get(f"/economy/projects/{project.pk}/edit/").status_code == 404
+
+
+def test_create_project_and_unit_through_the_pages(tree, make_user, login):
+    client = login(make_user("secretary", tree.community_a))
+    resp = client.post(
+        "/economy/projects/new/",
+        {
+            "org_unit": tree.community_a.pk,
+            "name": "纳金商业街",
+            "investment": "47830000.00",
+            "annual_rent_target": "4500000",
+        },
+    )
+    assert resp.status_code == 302
+    project_url = resp["Location"]
+    # Bad input: another community is not offered; a zero area is refused.
+    resp = client.post(
+        "/economy/projects/new/",
+        {"org_unit": tree.community_b.pk, "name": "别人的街", "investment": "1", "annual_rent_target": "1"},
+    )
+    assert resp.status_code == 200
+    resp = client.post(f"{project_url}units/new/", {"number": "A101", "floor": 1, "area": "0", "use": "餐饮"})
+    assert resp.status_code == 200 and "面积必须大于零" in resp.content.decode()
+    assert (
+        client.post(
+            f"{project_url}units/new/", {"number": "A101", "floor": 1, "area": "80.5", "use": "餐饮"}
+        ).status_code
+        == 302
+    )
+    assert "A101" in client.get(project_url).content.decode()
