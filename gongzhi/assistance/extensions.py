@@ -9,6 +9,7 @@ from gongzhi.core.extension_points import (
     register_home_panel,
     register_nav,
 )
+from gongzhi.core.uploads import register_access_rule
 
 register_nav(NavItem("assistance", _("Assistance"), "assistance:index", "assistance.view_files", order=400))
 
@@ -39,6 +40,13 @@ def _queues(request):
 
     counts = selectors.dashboard_counts(user=request.user, today=timezone.localdate())
     return render_to_string("assistance/partials/queues.html", {"counts": counts}, request=request)
+
+
+def _may_see_document(user, upload):
+    return user.has_perm("assistance.view_file", upload)
+
+
+register_access_rule("assistance.document", _may_see_document)
 
 
 def _demo(context, rng, stdout):

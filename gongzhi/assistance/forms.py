@@ -140,3 +140,8 @@ class StandardForm(forms.Form):
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["org_unit"].queryset = units
+
+
+class DocumentForm(forms.Form):
+    title = forms.CharField(label=_("Document"), max_length=100)
+    file = forms.FileField(label=_("File (PDF, image or office document)"))

@@ -198,6 +198,24 @@ class ApplicationStep(models.Model):
         return f"{self.action} {self.at:%Y-%m-%d}"
 
 
+class ApplicationDocument(models.Model):
+    """A document filed with an application (ID card, income certificate, medical record)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="files")
+    upload = models.ForeignKey("core.StoredUpload", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("title"), max_length=100)
+    added_at = models.DateTimeField(default=timezone.now)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["added_at", "id"]
+
+    def __str__(self):
+        return self.title
+
+
 class Objection(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="objections")
     received_at = models.DateTimeField(default=timezone.now)

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.core import audit
+from gongzhi.core import audit, uploads
 from gongzhi.core.errors import ApplicationError, ConflictError
 from gongzhi.core.models import OrgUnit
 from gongzhi.registry.models import Household, Resident
@@ -23,6 +23,7 @@ from gongzhi.registry.models import Household, Resident
 from . import calc
 from .models import (
     Application,
+    ApplicationDocument,
     ApplicationStep,
     Batch,
     BatchEvent,
@@ -509,6 +510,31 @@ def application_transition(
         _enrol(actor=actor, app=app, data=data)
     audit.record(actor=actor, action=f"application.{action}", obj=app, detail={"state": to_state})
     return app
+
+
+@transaction.atomic
+def application_document_add(*, actor, application: Application, file, title: str) -> "ApplicationDocument":
+    """File a document with an application; stored and checked by core.uploads, served only to
+    those who may see the assistance file."""
+    _require(actor, "assistance.prepare", application)
+    if application.state in (Application.State.ENROLLED, Application.State.REFUSED):
+        raise ConflictError(_("This application is already decided."), code="wrong_state")
+    if not title.strip():
+        raise ApplicationError(_("Name the document."), code="required", field="title")
+    upload = uploads.upload_store(
+        actor=actor, file=file, org_unit=application.org_unit, purpose="assistance.document"
+    )
+    doc = ApplicationDocument.objects.create(
+        application=application,
+        upload=upload,
+        title=title.strip()[:100],
+        added_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    _step(application, actor=actor, action="document", note=doc.title)
+    audit.record(
+        actor=actor, action="application.document", obj=application, detail={"upload": str(upload.pk)}
+    )
+    return doc
 
 
 def _application_refuse(*, actor, app, reason):

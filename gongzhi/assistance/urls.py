@@ -10,6 +10,7 @@ urlpatterns = [
     path("applications/new/", views.application_new, name="application_new"),
     path("applications/<int:pk>/", views.application_detail, name="application_detail"),
     path("applications/<int:pk>/step/", views.application_step, name="application_step"),
+    path("applications/<int:pk>/documents/", views.application_document, name="application_document"),
     path("applications/<int:pk>/notice/", views.application_notice, name="application_notice"),
     path("enrolments/", views.enrolment_list, name="enrolment_list"),
     path("enrolments/<int:pk>/", views.enrolment_detail, name="enrolment_detail"),

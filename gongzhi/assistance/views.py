@@ -18,7 +18,16 @@ from gongzhi.core.pagination import paginate, querystring_without_page
 from gongzhi.core.views import form_error
 
 from . import exports, selectors, services
-from .forms import ApplicationForm, BatchForm, ReconcileForm, ReportForm, ReviewForm, StandardForm, StepForm
+from .forms import (
+    ApplicationForm,
+    BatchForm,
+    DocumentForm,
+    ReconcileForm,
+    ReportForm,
+    ReviewForm,
+    StandardForm,
+    StepForm,
+)
 from .models import Application, Batch, Enrolment
 from .rules import COUNTY_ROLES, FILE_ROLES, PREPARER_ROLES
 
@@ -162,6 +171,23 @@ def application_step(request, pk):
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("Recorded."))
+    return redirect("assistance:application_detail", pk=pk)
+
+
+@permission_required(VIEW, raise_exception=True)
+@require_POST
+def application_document(request, pk):
+    app = _get(selectors.application_get, user=request.user, pk=pk)
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.application_document_add(actor=request.user, application=app, **form.cleaned_data)
+        except ApplicationError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("The document was filed."))
+    else:
+        messages.error(request, _("Name the document and choose a file."))
     return redirect("assistance:application_detail", pk=pk)
 
 

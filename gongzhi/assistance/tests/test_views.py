@@ -284,3 +284,26 @@ def test_review_is_recorded_in_place_with_htmx(client, tree, world):
     assert "The review was recorded." in r.content.decode() and "Phase out" in r.content.decode()
     enrolment.refresh_from_db()
     assert enrolment.status == "phase_out"
+
+
+def test_documents_are_filed_and_shown_only_to_assistance_roles(client, tree, world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    progs, users = world
+    hh, _ = f.household(tree.grid_a1)
+    app = services.application_submit(actor=users["staff"], household=hh, programme=progs["dibao"])
+    client.force_login(users["staff"])
+    pdf = SimpleUploadedFile("income.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    r = client.post(
+        f"/assistance/applications/{app.pk}/documents/", {"title": "收入证明", "file": pdf}, follow=True
+    )
+    assert "收入证明" in r.content.decode()
+    doc = app.files.get()
+    assert [s.action for s in app.steps.all()] == ["submit", "document"]
+    client.force_login(users["auditor"])
+    assert client.get(f"/files/{doc.upload_id}/").status_code == 200
+    for who in ("grid", "staff_b"):
+        client.force_login(users[who])
+        assert client.get(f"/files/{doc.upload_id}/").status_code in (403, 404)
+    client.force_login(users["staff"])
+    r = client.post(f"/assistance/applications/{app.pk}/documents/", {"title": " ", "file": pdf}, follow=True)
+    assert app.files.count() == 1
