@@ -3,6 +3,9 @@ compiled from the current .po files (`make run` cannot compile them: it needs no
 
 import gettext
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,3 +47,25 @@ def test_each_app_has_chinese_and_tibetan_catalogues():
     for app in apps:
         langs = {p.parents[1].name for p in CATALOGUES if p.parents[3].name == app}
         assert {"zh_Hans", "bo"} <= langs, app
+
+
+APPS_WITH_CATALOGUES = sorted({p.parents[3].name for p in CATALOGUES})
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs GNU gettext (xgettext)")
+@pytest.mark.parametrize("app", APPS_WITH_CATALOGUES)
+def test_no_string_in_the_code_is_missing_from_the_catalogues(app, tmp_path):
+    """Extract the strings again from a copy of the app: a new string that nobody added to the
+    catalogues shows up as an empty Tibetan translation."""
+    copy = tmp_path / app
+    shutil.copytree(ROOT / app, copy, ignore=shutil.ignore_patterns("tests", "__pycache__", "*.mo"))
+    subprocess.run(
+        [sys.executable, str(ROOT.parent / "manage.py"), "makemessages", "-l", "bo", "--no-obsolete"],
+        cwd=copy,
+        check=True,
+        capture_output=True,
+    )
+    missing = [msgid for msgid, msgstr in entries(copy / "locale/bo/LC_MESSAGES/django.po") if not msgstr]
+    assert not missing, (
+        f"{app}: strings without a translation (run makemessages and fill them): {missing[:8]}"
+    )
