@@ -1076,6 +1076,9 @@ def _award_volunteers(case: Case, mediation: Mediation, *, actor) -> int:
         return 0
     from gongzhi.points.services import award_create
 
+    # A community that keeps no active mediation rule (or whose caps are reached) simply awards
+    # nothing; recording the mediation must not fail because of the points bank.
+    not_awardable = {"unknown_rule", "rule_inactive", "cap_exceeded"}
     awarded = 0
     seen = set()
     for session in mediation.sessions.select_related("volunteer"):
@@ -1083,15 +1086,20 @@ def _award_volunteers(case: Case, mediation: Mediation, *, actor) -> int:
         if volunteer is None or volunteer.pk in seen:
             continue
         seen.add(volunteer.pk)
-        award_create(
-            actor=actor,
-            resident=volunteer,
-            rule_code="mediation",
-            quantity=1,
-            idempotency_key=f"cases:mediation:{case.pk}:{volunteer.pk}",
-            note=_("Mediation of case #%(n)s") % {"n": case.pk},
-            source=f"cases.case:{case.pk}",
-        )
+        try:
+            award_create(
+                actor=actor,
+                resident=volunteer,
+                rule_code="mediation",
+                quantity=1,
+                idempotency_key=f"cases:mediation:{case.pk}:{volunteer.pk}",
+                note=_("Mediation of case #%(n)s") % {"n": case.pk},
+                source=f"cases.case:{case.pk}",
+            )
+        except ApplicationError as exc:
+            if exc.code not in not_awardable:
+                raise
+            continue
         awarded += 1
     return awarded
 

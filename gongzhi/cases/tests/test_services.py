@@ -610,3 +610,29 @@ def test_periodic_commands_close_and_escalate(world, make_case, monkeypatch):
     stale.refresh_from_db()
     late.refresh_from_db()
     assert stale.close_reason == "not_rated" and late.escalated_at is not None
+
+
+def test_an_agreement_earns_the_volunteer_the_real_mediation_rule(world, make_case):
+    """With the points bank installed: the volunteer mediator's balance rises by the rule's points,
+    once per case however many sessions they held."""
+    from gongzhi.points import selectors as points_selectors
+    from gongzhi.points import services as points_services
+
+    community = world.caller.org_unit.parent
+    points_services.rule_create(
+        actor=world.staff,
+        org_unit=community,
+        code="mediation",
+        name="矛盾纠纷调解",
+        category="mediation",
+        points=10,
+    )
+    _agreement_with_volunteer(world, make_case)
+    account = points_selectors.account_for(world.caller, community)
+    assert account is not None and account.balance == 10 and account.lifetime_earned == 10
+
+
+def test_without_a_mediation_rule_the_agreement_is_still_recorded(world, make_case):
+    case = _agreement_with_volunteer(world, make_case)
+    case.mediation.refresh_from_db()
+    assert case.mediation.outcome == "agreement"
