@@ -196,7 +196,8 @@ def records_of_resident(resident) -> QuerySet:
 
 
 def proof_list(*, user) -> QuerySet:
-    return Proof.objects.filter(scope_q(user, READER_ROLES)).select_related(
+    """Proofs of the residents in the user's scope (a grid worker sees those of their grid's residents)."""
+    return Proof.objects.filter(scope_q(user, READER_ROLES, field="resident__org_unit")).select_related(
         "resident", "template", "issued_by"
     )
 

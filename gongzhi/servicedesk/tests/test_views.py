@@ -289,3 +289,23 @@ def test_managers_set_up_templates_and_counters(login, desk):
     page = client.get(reverse("servicedesk:setup")).content.decode()
     assert "亲属关系证明" in page and "综合窗口" in page
     assert login(desk.grid_worker).get(reverse("servicedesk:setup")).status_code == 403
+
+
+def test_grid_worker_issues_and_prints_a_proof_for_a_resident_of_their_grid(login, desk):
+    client = login(desk.grid_worker)
+    response = client.post(
+        reverse("servicedesk:proof_issue"), {"template": desk.template.pk, "resident": desk.resident.pk}
+    )
+    assert response.status_code == 302
+    sheet = client.get(response["Location"])
+    assert sheet.status_code == 200 and "居住证明" in sheet.content.decode()
+    refused = client.post(
+        reverse("servicedesk:proof_issue"), {"template": desk.template.pk, "resident": desk.other.pk}
+    )
+    assert "Choose a resident from the registry." in refused.content.decode()
+    assert Proof.objects.count() == 1
+
+
+def test_desk_page_links_the_counters_and_lists(login, desk):
+    page = login(desk.staff).get(reverse("servicedesk:desk")).content.decode()
+    assert "Counter 1 · 综合窗口" in page and "Manage the service catalogue" in page
