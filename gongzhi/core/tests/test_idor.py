@@ -25,6 +25,7 @@ class Case:
     actor: Callable  # world -> a user of community A allowed to use the page on A's objects
     method: str = "get"
     own: Callable | None = None  # world -> id of the same kind of object in community A (control)
+    json: dict | None = None  # a valid JSON body, for API writes that validate the body first
 
 
 def _walk(patterns, prefix="", ns=""):
@@ -95,10 +96,11 @@ def test_another_communitys_object_is_a_404(name, tree, make_user, login, roles)
     object_id = case.build(world)
     client = login(case.actor(world))
     url = reverse(name, kwargs={param: object_id})
-    response = getattr(client, case.method)(url)
+    body = {} if case.json is None else {"data": case.json, "content_type": "application/json"}
+    response = getattr(client, case.method)(url, **body)
     assert response.status_code == 404, f"{name} {url}: {response.status_code}"
     if case.own is not None:
         # Control: the same user reaches the same kind of object in their own community, so the
         # 404 above is the scoping at work, not a broken page.
         own_url = reverse(name, kwargs={param: case.own(world)})
-        assert getattr(client, case.method)(own_url).status_code == 200, own_url
+        assert getattr(client, case.method)(own_url, **body).status_code == 200, own_url

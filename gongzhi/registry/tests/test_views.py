@@ -181,5 +181,5 @@ def test_staff_add_a_care_tag_that_then_filters_the_list(login, staff, make_user
     assert client.post(reverse("registry:care_tag_create"), {"name": "重点帮扶"}).status_code == 302
     page = client.get(reverse("registry:resident_list")).content.decode()
     assert "重点帮扶" in page  # now a choice of the tag filter
-    client.force_login(make_user(roles.GRID_WORKER, tree.grid_a1))
+    client = login(make_user(roles.GRID_WORKER, tree.grid_a1))
     assert client.post(reverse("registry:care_tag_create"), {"name": "x"}).status_code == 403

@@ -77,7 +77,7 @@ class Desk:
         )
         self.resident_user = make_user(Role.RESIDENT, tree.grid_a1, phone="13908911111")
         self.resident = make_resident(
-            tree.grid_a1, "扎西", user=self.resident_user, document="540102197005041234"
+            tree.grid_a1, "扎西", user=self.resident_user, document="540103197005041234"
         )
         self.other_resident_user = make_user(Role.RESIDENT, tree.grid_a2, phone="13908912222")
         self.other = make_resident(tree.grid_a2, "卓玛", user=self.other_resident_user)

@@ -397,7 +397,7 @@ def test_proof_is_numbered_filled_from_the_registry_and_verifiable(desk):
     )
     second = services.proof_issue(actor=desk.staff, template=desk.template, resident=desk.other)
     assert (first.number, second.number) == (f"〔{first.year}〕0001", f"〔{first.year}〕0002")
-    assert "兹证明扎西（男，藏族，身份证号540102197005041234）" in first.body
+    assert "兹证明扎西（男，藏族，身份证号540103197005041234）" in first.body
     assert "用途：子女入学" in first.body
     assert first.holder_masked == "扎*"
     assert selectors.proof_verify(first.verification_code.lower()) == first
