@@ -3,7 +3,6 @@ the phone, rated by the resident, and counted on the secretary's metrics page.""
 
 import time
 
-import pytest
 from PIL import Image
 
 from conftest import DESKTOP, PHONE
@@ -39,8 +38,8 @@ def test_a_tibetan_residents_case_is_handled_by_the_grid_worker_rated_and_counte
     resident = journey(PHONE, language="bo", name="cases-resident")
     resident.login("13908910001")
     resident.goto("/cases/new/")
-    # The form's own text is Tibetan; its category names are not (see the xfail below).
-    assert resident.page.locator("html").get_attribute("lang") == "bo"
+    # The form's own text is Tibetan, its category names included.
+    resident.check_tibetan()
     resident.check_a11y()
     resident.page.fill("#id_description", description)
     resident.page.set_input_files("#id_photos", str(photo))
@@ -81,9 +80,7 @@ def test_a_tibetan_residents_case_is_handled_by_the_grid_worker_rated_and_counte
     resident.page.wait_for_load_state()
     assert resident.page.locator(".messages .msg-success").count() == 1
     assert resident.page.locator("#rate").count() == 0
-    # Not check_tibetan(): the heading carries the Chinese category name and the worker's note is
-    # not marked translate="no" (the first is the bug of the xfail below).
-    assert resident.page.locator("html").get_attribute("lang") == "bo"
+    resident.check_tibetan()
     resident.shot("rated")
 
     # The secretary's metrics count it.
@@ -91,12 +88,6 @@ def test_a_tibetan_residents_case_is_handled_by_the_grid_worker_rated_and_counte
     secretary.shot("metrics-after")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ReportForm's category select shows Category.name (Chinese, e.g. 紧急求助) to a Tibetan "
-    "resident although every demo category has name_bo (ཛ་དྲག་རོགས་རམ།); the option labels "
-    "ignore the language",
-)
 def test_the_report_form_is_all_tibetan_for_a_tibetan_resident(journey):
     j = journey(PHONE, language="bo")
     j.login("13908910002")

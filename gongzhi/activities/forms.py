@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.models import PartnerUnit
+from gongzhi.core.widgets import HtmlDateInput, HtmlTimeInput
 from gongzhi.venues.models import Room
 
 from .models import Activity
@@ -28,9 +29,9 @@ class ActivityForm(forms.Form):
         label=_("Place"), max_length=200, required=False, help_text=_("When not in one of our rooms.")
     )
     capacity = forms.IntegerField(label=_("Places"), min_value=1)
-    date = forms.DateField(label=_("First session date"), widget=forms.DateInput(attrs={"type": "date"}))
-    start_time = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
-    end_time = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}))
+    date = forms.DateField(label=_("First session date"), widget=HtmlDateInput())
+    start_time = forms.TimeField(label=_("From"), widget=HtmlTimeInput())
+    end_time = forms.TimeField(label=_("To"), widget=HtmlTimeInput())
     weeks = forms.IntegerField(
         label=_("Weekly sessions"),
         min_value=1,
@@ -38,10 +39,8 @@ class ActivityForm(forms.Form):
         initial=1,
         help_text=_("1 for a single session."),
     )
-    enrol_opens = forms.DateField(label=_("Enrolment opens"), widget=forms.DateInput(attrs={"type": "date"}))
-    enrol_closes = forms.DateField(
-        label=_("Enrolment closes"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    enrol_opens = forms.DateField(label=_("Enrolment opens"), widget=HtmlDateInput())
+    enrol_closes = forms.DateField(label=_("Enrolment closes"), widget=HtmlDateInput())
     point_rule_code = forms.CharField(label=_("Point rule for volunteers"), max_length=64, required=False)
     participant_point_rule_code = forms.CharField(
         label=_("Point rule for participants"),
@@ -73,10 +72,8 @@ class ActivityEditForm(forms.Form):
     min_age = forms.IntegerField(label=_("Minimum age"), min_value=0, max_value=120, required=False)
     max_age = forms.IntegerField(label=_("Maximum age"), min_value=0, max_value=120, required=False)
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
-    enrol_opens = forms.DateField(label=_("Enrolment opens"), widget=forms.DateInput(attrs={"type": "date"}))
-    enrol_closes = forms.DateField(
-        label=_("Enrolment closes"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    enrol_opens = forms.DateField(label=_("Enrolment opens"), widget=HtmlDateInput())
+    enrol_closes = forms.DateField(label=_("Enrolment closes"), widget=HtmlDateInput())
     point_rule_code = forms.CharField(label=_("Point rule for volunteers"), max_length=64, required=False)
     participant_point_rule_code = forms.CharField(
         label=_("Point rule for participants"), max_length=64, required=False
@@ -97,10 +94,8 @@ def day_end(d: datetime.date) -> datetime.datetime:
 
 class ManualAttendanceForm(forms.Form):
     resident = forms.IntegerField(label=_("Resident number"), min_value=1)
-    check_in = forms.TimeField(label=_("Checked in"), widget=forms.TimeInput(attrs={"type": "time"}))
-    check_out = forms.TimeField(
-        label=_("Checked out"), widget=forms.TimeInput(attrs={"type": "time"}), required=False
-    )
+    check_in = forms.TimeField(label=_("Checked in"), widget=HtmlTimeInput())
+    check_out = forms.TimeField(label=_("Checked out"), widget=HtmlTimeInput(), required=False)
 
 
 class ScanForm(forms.Form):

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.models import OrgUnit
+from gongzhi.core.widgets import HtmlDateInput, HtmlMonthInput
 from gongzhi.registry.models import Resident
 
 from .models import Programme, ReviewTask
@@ -52,9 +53,7 @@ class StepForm(forms.Form):
         label=_("Household class"), choices=[("A", "A"), ("B", "B"), ("C", "C")], required=False
     )
     notice_days = forms.IntegerField(label=_("Notice days"), required=False, min_value=1, max_value=30)
-    enrol_from = forms.DateField(
-        label=_("Enrolled from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    enrol_from = forms.DateField(label=_("Enrolled from"), required=False, widget=HtmlDateInput())
     payee_name = forms.CharField(label=_("Account name"), required=False)
     bank_name = forms.CharField(label=_("Bank"), required=False)
     account_number = forms.CharField(label=_("Account number"), required=False)
@@ -83,9 +82,7 @@ class BatchForm(forms.Form):
         queryset=Programme.objects.filter(is_active=True), label=_("Programme")
     )
     community = forms.ModelChoiceField(queryset=None, label=_("Community"))
-    month = forms.DateField(
-        label=_("Month"), widget=forms.DateInput(attrs={"type": "month"}), input_formats=["%Y-%m", "%Y-%m-%d"]
-    )
+    month = forms.DateField(label=_("Month"), widget=HtmlMonthInput(), input_formats=["%Y-%m", "%Y-%m-%d"])
 
     def __init__(self, *args, communities, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,8 +95,8 @@ class ReconcileForm(forms.Form):
 
 class ReportForm(forms.Form):
     org_unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), label=_("Unit"))
-    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("From"), widget=HtmlDateInput())
+    date_to = forms.DateField(label=_("To"), widget=HtmlDateInput())
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -120,7 +117,7 @@ class StandardForm(forms.Form):
     band = forms.CharField(label=_("Band"), required=False, max_length=16)
     age_min = forms.IntegerField(label=_("From age"), required=False, min_value=0)
     age_max = forms.IntegerField(label=_("To age"), required=False, min_value=0)
-    valid_from = forms.DateField(label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(label=_("Valid from"), widget=HtmlDateInput())
     amount = forms.DecimalField(
         label=_("Amount per person per month (yuan)"), max_digits=14, decimal_places=2
     )

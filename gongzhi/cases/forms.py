@@ -5,8 +5,17 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.models import OrgUnit
+from gongzhi.core.templatetags.gongzhi import local_name
+from gongzhi.core.widgets import HtmlDateTimeInput
 
 from .models import DESCRIPTION_MAX, Case, Category, DeadlineUnit, Mediation, Tier
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    """Category choices in the reader's language (Tibetan names on Tibetan pages)."""
+
+    def label_from_instance(self, obj):
+        return local_name(obj)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -41,7 +50,7 @@ def _asks_extra_questions(field) -> None:
 class ReportForm(forms.Form):
     """The resident's form, phone first: category, description, location, photos, anonymity."""
 
-    category = forms.ModelChoiceField(
+    category = CategoryChoiceField(
         label=_("What is it about?"), queryset=Category.objects.none(), empty_label=None
     )
     description = forms.CharField(
@@ -100,7 +109,7 @@ class CallForm(forms.Form):
     """The one-click call, logged by the duty person in three fields."""
 
     phone = forms.CharField(label=_("Caller's phone"), max_length=20, required=False)
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none(), empty_label=None)
+    category = CategoryChoiceField(label=_("Category"), queryset=Category.objects.none(), empty_label=None)
     note = forms.CharField(
         label=_("Note"), max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -115,7 +124,7 @@ class EntryForm(forms.Form):
 
     channel = forms.ChoiceField(label=_("Channel"))
     org_unit = forms.ModelChoiceField(label=_("Grid or community"), queryset=OrgUnit.objects.none())
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none(), empty_label=None)
+    category = CategoryChoiceField(label=_("Category"), queryset=Category.objects.none(), empty_label=None)
     description = forms.CharField(
         label=_("Description"), max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 4})
     )
@@ -190,9 +199,7 @@ class CategoryForm(forms.Form):
 
 
 class SessionForm(forms.Form):
-    held_at = forms.DateTimeField(
-        label=_("Date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    held_at = forms.DateTimeField(label=_("Date and time"), widget=HtmlDateTimeInput())
     room = forms.CharField(label=_("Room"), max_length=100, required=False)
     volunteer_phone = forms.CharField(
         label=_("Volunteer mediator's phone (if a resident volunteer)"), max_length=20, required=False

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.widgets import HtmlDateInput
+
 from .models import GridStation, OrgUnit, PartnerUnit
 
 
@@ -72,8 +74,8 @@ def partner_initial(partner: PartnerUnit) -> dict:
 
 
 class AuditFilterForm(forms.Form):
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=_("From"), required=False, widget=HtmlDateInput())
+    until = forms.DateField(label=_("To"), required=False, widget=HtmlDateInput())
     actor = forms.CharField(label=_("User"), required=False, max_length=150)
     action = forms.CharField(label=_("Action"), required=False, max_length=64)
     obj = forms.CharField(

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.widgets import HtmlDateInput
+
 from .models import PointRule
 
 
@@ -17,12 +19,8 @@ class RuleForm(forms.Form):
     daily_cap = forms.IntegerField(label=_("Daily cap per person"), min_value=1, required=False)
     yearly_cap = forms.IntegerField(label=_("Yearly cap per person"), min_value=1, required=False)
     needs_confirmation = forms.BooleanField(label=_("Organiser must confirm"), required=False)
-    valid_from = forms.DateField(
-        label=_("Valid from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    valid_until = forms.DateField(
-        label=_("Valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    valid_from = forms.DateField(label=_("Valid from"), required=False, widget=HtmlDateInput())
+    valid_until = forms.DateField(label=_("Valid until"), required=False, widget=HtmlDateInput())
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
     def __init__(self, *args, editing=False, **kwargs):

@@ -2,11 +2,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.models import OrgUnit
+from gongzhi.core.widgets import HtmlDateInput
 
 from .choices import ETHNICITY_CHOICES
 from .models import Building, CareTag, Household, ImportJob, Resident
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = HtmlDateInput()
 BLANK = [("", "—")]
 
 

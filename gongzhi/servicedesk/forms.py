@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.models import GridStation, OrgUnit, PartnerUnit
+from gongzhi.core.widgets import HtmlDateInput, HtmlDateTimeInput
 
 from .models import Counter, ProofTemplate, Rating, ServiceItem, ServiceRecord
 
@@ -66,12 +67,8 @@ class RecordForm(forms.Form):
     station = forms.ModelChoiceField(
         label=_("Grid station"), queryset=GridStation.objects.none(), required=False
     )
-    started_at = forms.DateTimeField(
-        label=_("Started"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    ended_at = forms.DateTimeField(
-        label=_("Ended"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    started_at = forms.DateTimeField(label=_("Started"), widget=HtmlDateTimeInput())
+    ended_at = forms.DateTimeField(label=_("Ended"), widget=HtmlDateTimeInput())
     outcome = forms.ChoiceField(
         label=_("Outcome"), choices=ServiceRecord.Outcome.choices, widget=forms.RadioSelect, initial="done"
     )
@@ -132,7 +129,7 @@ class RatingForm(forms.Form):
 
 
 class BookForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=HtmlDateInput())
     slot_start = forms.TimeField(label=_("Time"), widget=forms.HiddenInput)
 
 

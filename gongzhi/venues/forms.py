@@ -4,6 +4,8 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.widgets import HtmlDateInput, HtmlTimeInput
+
 from .models import Room
 from .services import MAX_WEEKS
 
@@ -20,9 +22,9 @@ _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–~]\s*(\d{1,2}):(\d{2})\s*$")
 
 
 class BookingForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    start_time = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
-    end_time = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}))
+    date = forms.DateField(label=_("Date"), widget=HtmlDateInput())
+    start_time = forms.TimeField(label=_("From"), widget=HtmlTimeInput())
+    end_time = forms.TimeField(label=_("To"), widget=HtmlTimeInput())
     purpose = forms.CharField(label=_("Purpose"), max_length=200)
     headcount = forms.IntegerField(label=_("Number of people"), min_value=1)
     weeks = forms.IntegerField(
@@ -108,7 +110,7 @@ def room_initial(room: Room) -> dict:
 
 
 class ClosedDayForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=HtmlDateInput())
     room = forms.ModelChoiceField(
         label=_("Room"), queryset=Room.objects.none(), required=False, empty_label=_("All rooms")
     )
