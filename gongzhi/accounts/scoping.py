@@ -10,18 +10,25 @@ from gongzhi.core.models import OrgUnit
 NOTHING = Q(pk__in=[])
 
 
+def _outermost(paths) -> list[str]:
+    """Drop paths already covered by a shorter one: they add nothing to a prefix filter."""
+    paths = set(paths)
+    return [p for p in sorted(paths) if not any(p != q and p.startswith(q) for q in paths)]
+
+
+def _paths_q(paths, field: str) -> Q:
+    if not paths:
+        return NOTHING
+    q = Q()
+    for path in paths:
+        q |= Q(**{f"{field}__path__startswith": path})
+    return q
+
+
 def scope_q(user, roles, field: str = "org_unit") -> Q:
     if user is None or not user.is_authenticated or not user.is_active:
         return NOTHING
-    paths = sorted({a.org_unit.path for a in user.assignments() if a.role in roles})
-    # A path already covered by a shorter one adds nothing.
-    kept = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
-    if not kept:
-        return NOTHING
-    q = Q()
-    for path in kept:
-        q |= Q(**{f"{field}__path__startswith": path})
-    return q
+    return _paths_q(_outermost(a.org_unit.path for a in user.assignments() if a.role in roles), field)
 
 
 def scoped(queryset: QuerySet, user, roles, field: str = "org_unit") -> QuerySet:
@@ -53,3 +60,32 @@ def communities_of(user, roles) -> QuerySet:
         else:
             q |= Q(path__startswith=unit.path)
     return OrgUnit.objects.filter(Q(pk__in=ids) | q, kind=OrgUnit.Kind.COMMUNITY)
+
+
+# Community-level reach. Rooms, activities and other community-wide things belong to a community,
+# but residents and grid workers hold their role at a grid: for these, a grid assignment reaches
+# the whole community above it (a resident of grid 1 may book the community's rooms).
+
+
+def community_paths(user, roles) -> list[str]:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    paths = []
+    for a in user.assignments():
+        if a.role not in roles:
+            continue
+        path = a.org_unit.path
+        if a.org_unit.kind == OrgUnit.Kind.GRID:
+            path = path.rstrip("/").rsplit("/", 1)[0] + "/"  # the parent's materialised path
+        paths.append(path)
+    return _outermost(paths)
+
+
+def community_scope_q(user, roles, field: str = "org_unit") -> Q:
+    return _paths_q(community_paths(user, roles), field)
+
+
+def reaches(user, unit, roles) -> bool:
+    if unit is None:
+        return False
+    return any(unit.path.startswith(p) for p in community_paths(user, roles))

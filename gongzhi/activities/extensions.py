@@ -26,7 +26,7 @@ def _my_activities(request):
 
 
 def _today(request):
-    from gongzhi.venues.scoping import community_scope_q
+    from gongzhi.accounts.scoping import community_scope_q
 
     from .models import ActivitySession
     from .rules import VIEWERS
@@ -42,7 +42,7 @@ def _today(request):
         .order_by("start")
     )
     from gongzhi.accounts.roles import WORKER_ROLES
-    from gongzhi.venues.scoping import community_paths
+    from gongzhi.accounts.scoping import community_paths
 
     if not community_paths(request.user, WORKER_ROLES):
         # Partner staff see the sessions of their own unit's programmes only.

@@ -21,7 +21,7 @@ rules.add_perm("activities.view_activities", has_role(*VIEWERS))
 
 @rules.predicate
 def reaches_activity(user, activity=None):
-    from gongzhi.venues.scoping import reaches
+    from gongzhi.accounts.scoping import reaches
 
     if activity is None:
         return user.is_authenticated and bool(user.role_names() & set(VIEWERS))

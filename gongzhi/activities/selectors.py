@@ -5,10 +5,9 @@ from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
 from gongzhi.accounts.roles import READER_ROLES
-from gongzhi.accounts.scoping import scope_q
+from gongzhi.accounts.scoping import community_scope_q, scope_q
 from gongzhi.core.models import PartnerUnit
 from gongzhi.registry.models import Resident
-from gongzhi.venues.scoping import community_scope_q
 
 from .models import Activity, ActivitySession, Attendance, Enrolment
 from .rules import VIEWERS

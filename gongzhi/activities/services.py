@@ -19,13 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.roles import WORKER_ROLES, Role
+from gongzhi.accounts.scoping import reaches
 from gongzhi.core import audit
 from gongzhi.core.errors import ApplicationError, ConflictError
 from gongzhi.core.models import OrgUnit, PartnerUnit
 from gongzhi.registry.models import Resident
 from gongzhi.registry.selectors import card_resolve, resident_of_user
 from gongzhi.venues.models import Room
-from gongzhi.venues.scoping import reaches
 
 from .models import PRESENCE_SHARE, Activity, ActivitySession, Attendance, Enrolment
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
 from gongzhi.accounts.roles import READER_ROLES, Role
-from gongzhi.accounts.scoping import communities_of
+from gongzhi.accounts.scoping import communities_of, community_scope_q
 from gongzhi.core import audit
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import AuditEntry, PartnerUnit
@@ -22,7 +22,6 @@ from gongzhi.core.pagination import paginate, querystring_without_page
 from gongzhi.core.views import form_error
 from gongzhi.registry.models import Resident
 from gongzhi.registry.selectors import resident_of_user
-from gongzhi.venues.scoping import community_scope_q
 from gongzhi.venues.selectors import room_list
 
 from . import selectors, services

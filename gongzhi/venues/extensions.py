@@ -36,8 +36,9 @@ def _queue(request):
 
 
 def _room_photo_visible(user, upload) -> bool:
+    from gongzhi.accounts.scoping import reaches
+
     from .rules import VIEWERS
-    from .scoping import reaches
 
     return reaches(user, upload.org_unit, VIEWERS)
 

@@ -12,7 +12,7 @@ rules.add_perm("venues.view_rooms", has_role(*VIEWERS))
 
 @rules.predicate
 def reaches_room(user, room=None):
-    from .scoping import reaches
+    from gongzhi.accounts.scoping import reaches
 
     if room is None:
         return user.is_authenticated and bool(user.role_names() & set(VIEWERS))

@@ -5,11 +5,10 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from gongzhi.accounts.roles import READER_ROLES
-from gongzhi.accounts.scoping import scope_q
+from gongzhi.accounts.scoping import community_scope_q, scope_q
 
 from .models import Booking, ClosedDay, OpeningHours, Room
 from .rules import VIEWERS
-from .scoping import community_scope_q
 
 
 def room_list(*, user, include_inactive: bool = False) -> QuerySet:

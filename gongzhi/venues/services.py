@@ -20,12 +20,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.roles import WORKER_ROLES, Role
+from gongzhi.accounts.scoping import reaches
 from gongzhi.core import audit
 from gongzhi.core.errors import ApplicationError, ConflictError
 from gongzhi.core.models import OrgUnit
 
 from .models import Booking, BookingEvent, ClosedDay, OpeningHours, Room
-from .scoping import reaches
 
 STAFF_ROLES = WORKER_ROLES
 MANAGER_ROLES = (Role.COMMUNITY_STAFF, Role.SECRETARY)
