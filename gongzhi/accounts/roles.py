@@ -9,6 +9,7 @@ class Role(models.TextChoices):
     GRID_WORKER = "grid_worker", _("Grid worker")
     COMMUNITY_STAFF = "community_staff", _("Community staff")
     SECRETARY = "secretary", _("Community secretary")
+    FINANCE_STAFF = "finance_staff", _("Community finance staff")
     PARTNER_STAFF = "partner_staff", _("Partner unit staff")
     STREET_STAFF = "street_staff", _("Street staff")
     COUNTY_STAFF = "county_staff", _("County staff")
@@ -26,7 +27,9 @@ WORKER_ROLES = frozenset({Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.SECRETARY
 # Roles that read the business data of their subtree.
 READER_ROLES = WORKER_ROLES | {Role.STREET_STAFF, Role.COUNTY_STAFF, Role.AUDITOR}
 # Staff roles that see personal data (and therefore need a second factor, see the Security issue).
-PERSONAL_DATA_ROLES = READER_ROLES | {Role.PARTNER_STAFF}
+# Finance staff keep the collective economy's books (tenants' ID numbers, payments) and nothing else:
+# they are not workers or readers of the other apps.
+PERSONAL_DATA_ROLES = READER_ROLES | {Role.PARTNER_STAFF, Role.FINANCE_STAFF}
 # Everybody who logs in with a username rather than a phone number.
 STAFF_ROLES = PERSONAL_DATA_ROLES | ADMIN_ROLES
 
@@ -36,6 +39,7 @@ ROLE_UNIT_KIND = {
     Role.GRID_WORKER: "grid",
     Role.COMMUNITY_STAFF: "community",
     Role.SECRETARY: "community",
+    Role.FINANCE_STAFF: "community",
     Role.PARTNER_STAFF: "community",
     Role.STREET_STAFF: "street",
     Role.COUNTY_STAFF: "district",
