@@ -40,6 +40,7 @@ STAFF = [
     ("street", "纳金街道 王强", Role.STREET_STAFF, "street"),
     ("secretary", "党总支书记 次仁", Role.SECRETARY, "community"),
     ("staff", "社区工作人员 卓玛", Role.COMMUNITY_STAFF, "community"),
+    ("finance", "社区财务 德吉", Role.FINANCE_STAFF, "community"),
     ("grid1", "网格员 扎西", Role.GRID_WORKER, "grid0"),
     ("grid2", "网格员 央金", Role.GRID_WORKER, "grid1"),
     ("grid3", "网格员 陈明", Role.GRID_WORKER, "grid2"),

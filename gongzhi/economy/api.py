@@ -260,6 +260,63 @@ def list_leases(request, status: str = ""):
     return selectors.lease_list(user=request.user, status=status)
 
 
+class DepositOut(Schema):
+    lease_id: int
+    lease_number: str
+    unit_number: str
+    tenant_id: int
+    tenant_name: str
+    deposit: Decimal
+    deposit_status: str
+    received_on: datetime.date | None
+    returned: Decimal
+    returned_on: datetime.date | None
+    held: Decimal
+
+    @staticmethod
+    def resolve_lease_id(obj):
+        return obj.pk
+
+    @staticmethod
+    def resolve_lease_number(obj):
+        return obj.number
+
+    @staticmethod
+    def resolve_unit_number(obj):
+        return obj.unit.number
+
+    @staticmethod
+    def resolve_tenant_name(obj):
+        return obj.tenant.name
+
+    @staticmethod
+    def resolve_received_on(obj):
+        return obj.deposit_received_on
+
+    @staticmethod
+    def resolve_returned(obj):
+        return obj.deposit_returned
+
+    @staticmethod
+    def resolve_returned_on(obj):
+        return obj.deposit_returned_on
+
+    @staticmethod
+    def resolve_held(obj):
+        return obj.deposit_held
+
+
+@router.get(
+    "/deposits",
+    response=list[DepositOut],
+    summary="Deposit register: leases with a deposit due, held or returned (status=due|held|returned)",
+)
+@paginate(PagePagination)
+def list_deposits(request, status: str = "", q: str = ""):
+    _can_view(request)
+    return selectors.deposit_list(user=request.user, status=status, q=q)
+
+
 @router.get("/leases/{lease_id}", response={200: LeaseOut, **ERRORS})
 def get_lease(request, lease_id: int):
     _can_view(request)

@@ -63,7 +63,7 @@ def _phone(rng):
 
 def build(context, rng, stdout):
     community = context["units"]["community"]
-    staff = context["users"].get("staff")
+    staff = context["users"].get("finance")
     project = services.project_create(
         actor=staff,
         org_unit=community,

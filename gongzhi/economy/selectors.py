@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
 from gongzhi.accounts.scoping import scope_q
@@ -90,6 +90,34 @@ def lease_list(*, user, status: str = "", unit=None, tenant=None, q: str = "") -
     if q:
         qs = qs.filter(Q(number__icontains=q) | Q(unit__number__icontains=q) | Q(tenant__name__icontains=q))
     return qs
+
+
+def deposit_list(*, user, status: str = "", q: str = "") -> QuerySet:
+    """Leases that carry a deposit, with what is due, held and returned: the bookkeeper's deposit
+    register. Newest receipt first; a deposit still due sorts by the lease start."""
+    qs = (
+        Lease.objects.filter(scope_q(user, READ_ROLES), deposit__gt=0)
+        .exclude(deposit_status=Lease.DepositStatus.NONE)
+        .select_related("unit", "unit__project", "tenant")
+        .order_by("deposit_status", "-deposit_received_on", "-start_date", "-id")
+    )
+    if status:
+        qs = qs.filter(deposit_status=status)
+    if q:
+        qs = qs.filter(Q(number__icontains=q) | Q(unit__number__icontains=q) | Q(tenant__name__icontains=q))
+    return qs
+
+
+def deposit_totals(qs: QuerySet) -> dict:
+    """Sums of a deposit list in one query: due (not yet received), held, and returned."""
+    agg = qs.order_by().aggregate(
+        due=Sum("deposit", filter=Q(deposit_status=Lease.DepositStatus.DUE)),
+        held=Sum("deposit", filter=Q(deposit_status=Lease.DepositStatus.HELD)),
+        returned=Sum("deposit_returned", filter=Q(deposit_status=Lease.DepositStatus.RETURNED)),
+        kept=Sum(F("deposit") - F("deposit_returned"), filter=Q(deposit_status=Lease.DepositStatus.RETURNED)),
+        count=Count("id"),
+    )
+    return {k: (v if v is not None else ZERO) for k, v in agg.items()}
 
 
 def lease_get(*, user, pk) -> Lease:

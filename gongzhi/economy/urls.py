@@ -25,6 +25,7 @@ urlpatterns = [
     path("leases/<int:pk>/terminate/", views.lease_terminate, name="lease_terminate"),
     path("leases/<int:pk>/deposit/received/", views.deposit_receive, name="deposit_receive"),
     path("leases/<int:pk>/deposit/returned/", views.deposit_return, name="deposit_return"),
+    path("deposits/", views.deposit_list, name="deposit_list"),
     path("invoices/", views.invoice_list, name="invoice_list"),
     path("invoices/generate/", views.invoices_generate, name="invoices_generate"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),

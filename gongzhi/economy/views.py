@@ -289,6 +289,27 @@ def lease_list(request):
     )
 
 
+@permission_required(VIEW, raise_exception=True)
+def deposit_list(request):
+    status = request.GET.get("status", "")
+    if status not in Lease.DepositStatus.values:
+        status = ""
+    q = request.GET.get("q", "").strip()
+    qs = selectors.deposit_list(user=request.user, status=status, q=q)
+    return render(
+        request,
+        "economy/deposit_list.html",
+        {
+            "page": paginate(request, qs),
+            "totals": selectors.deposit_totals(qs),
+            "status": status,
+            "q": q,
+            "statuses": [c for c in Lease.DepositStatus.choices if c[0] != Lease.DepositStatus.NONE],
+            "qs": querystring_without_page(request),
+        },
+    )
+
+
 @permission_required(MANAGE, raise_exception=True)
 def lease_create(request):
     manage_q = scope_q(request.user, MANAGE_ROLES)

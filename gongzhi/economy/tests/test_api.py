@@ -30,7 +30,7 @@ def test_lists_answer_items_and_count(tree, setup, make_user, login):
 
 
 def test_other_community_gets_404_and_partner_403(tree, setup, make_user, login):
-    client = login(make_user("community_staff", tree.community_b))
+    client = login(make_user("finance_staff", tree.community_b))
     lease = setup["lease"]
     resp = client.get(f"/api/v1/economy/leases/{lease.pk}")
     assert resp.status_code == 404 and resp.json()["code"] == "not_found"
@@ -41,7 +41,7 @@ def test_other_community_gets_404_and_partner_403(tree, setup, make_user, login)
 
 
 def test_create_lease_overlap_is_409(tree, setup, make_user, login):
-    client = login(make_user("community_staff", tree.community_a))
+    client = login(make_user("finance_staff", tree.community_a))
     body = {
         "unit_id": setup["unit"].pk,
         "tenant_id": setup["tenant"].pk,
@@ -89,7 +89,7 @@ def test_create_tenant_checks_the_credit_code(tree, make_user, login):
 
 
 def test_generate_pay_and_report(tree, setup, make_user, login):
-    client = login(make_user("community_staff", tree.community_a))
+    client = login(make_user("finance_staff", tree.community_a))
     first = client.post(
         "/api/v1/economy/invoices/generate", {"as_of": "2026-03-01"}, content_type="application/json"
     )
@@ -130,7 +130,7 @@ def test_generate_pay_and_report(tree, setup, make_user, login):
 
 
 def test_openapi_lists_the_economy_endpoints(client, tree, make_user, login):
-    client = login(make_user("community_staff", tree.community_a))
+    client = login(make_user("finance_staff", tree.community_a))
     schema = client.get("/api/v1/openapi.json").json()
     paths = schema["paths"]
     for p in ("units", "tenants", "leases", "invoices", "payments", "income", "arrears"):

@@ -411,7 +411,7 @@ def test_deposit_is_returned_only_after_the_lease(street):
 
 
 def test_arrears_ageing_at_month_ends(street, tree, make_user):
-    staff = make_user("community_staff", tree.community_a)
+    staff = make_user("finance_staff", tree.community_a)
     lease = f.lease(
         f.unit(street, area="50.00"),
         f.enterprise(street.org_unit, name="欠租商户"),
@@ -443,7 +443,7 @@ def test_arrears_ageing_at_month_ends(street, tree, make_user):
     assert [i.period_start for i in may["rows"][0].invoices][0] == d(2026, 2, 1)  # January is settled
     assert may["totals"]["90_plus"] == D("3000.00")  # February, due 16 Feb, is now 104 days late
     # Another community's staff sees none of it.
-    other = make_user("community_staff", tree.community_b)
+    other = make_user("finance_staff", tree.community_b)
     assert selectors.arrears(user=other, as_of=d(2026, 4, 30))["rows"] == []
 
 
@@ -488,10 +488,10 @@ def test_income_report_against_the_target(street, tree):
 
 
 def test_expiry_reminders_90_60_30_days_ahead(street, tree, make_user, django_capture_on_commit_callbacks):
-    staff = make_user("community_staff", tree.community_a)
+    staff = make_user("finance_staff", tree.community_a)
     secretary = make_user("secretary", tree.community_a)
     make_user("partner_staff", tree.community_a)
-    make_user("community_staff", tree.community_b)
+    make_user("finance_staff", tree.community_b)
     end = d(2026, 12, 31)
     f.lease(f.unit(street), f.enterprise(street.org_unit), d(2026, 1, 1), end)
 

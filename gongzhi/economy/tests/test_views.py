@@ -35,7 +35,8 @@ def books(tree):
 
 
 ROLES_VIEW = [
-    ("community_staff", "a", True, True),
+    ("finance_staff", "a", True, True),
+    ("community_staff", "a", False, False),  # finance is a role of its own, not every staff member's
     ("secretary", "a", True, True),
     ("street_staff", "street", True, False),
     ("county_staff", "district", True, False),
@@ -43,7 +44,7 @@ ROLES_VIEW = [
     ("grid_worker", "a1", False, False),
     ("partner_staff", "a", False, False),
     ("resident", "a", False, False),
-    ("community_staff", "b", True, True),  # sees only community B's (empty) books
+    ("finance_staff", "b", True, True),  # sees only community B's (empty) books
 ]
 
 
@@ -104,7 +105,7 @@ def test_street_staff_cannot_write(tree, books, make_user, login):
 
 
 def test_lease_form_refuses_an_overlap(tree, books, make_user, login):
-    client = login(make_user("community_staff", tree.community_a))
+    client = login(make_user("finance_staff", tree.community_a))
     u1 = books["units"][0]
     t2 = books["tenants"][1]
     resp = client.post(
@@ -129,7 +130,7 @@ def test_lease_form_refuses_an_overlap(tree, books, make_user, login):
 
 
 def test_tenant_form_refuses_a_bad_credit_code(tree, make_user, login):
-    client = login(make_user("community_staff", tree.community_a))
+    client = login(make_user("finance_staff", tree.community_a))
     resp = client.post(
         "/economy/tenants/new/",
         {
@@ -153,7 +154,7 @@ def test_tenant_form_refuses_a_bad_credit_code(tree, make_user, login):
 
 
 def test_payment_by_htmx_returns_the_partial_and_a_receipt(tree, books, make_user, login):
-    client = login(make_user("community_staff", tree.community_a))
+    client = login(make_user("finance_staff", tree.community_a))
     inv = books["leases"][0].invoices.get(period_start=d(2026, 1, 1))
     url = f"/economy/invoices/{inv.pk}/payments/"
     resp = client.post(
@@ -172,7 +173,7 @@ def test_payment_by_htmx_returns_the_partial_and_a_receipt(tree, books, make_use
 
 
 def test_arrears_page_at_a_month_end(tree, books, make_user, login):
-    client = login(make_user("community_staff", tree.community_a))
+    client = login(make_user("finance_staff", tree.community_a))
     html = client.get("/economy/arrears/?as_of=2026-03-31").content.decode()
     # Lease 1: Jan (74 days late), Feb (43), Mar (15) at 3,000 each; lease 2: the first quarter,
     # 3 × 40 m² × 60 = 7,200, due 16 January (74 days).
@@ -183,7 +184,7 @@ def test_arrears_page_at_a_month_end(tree, books, make_user, login):
 
 
 def test_income_page_chart_data_and_xlsx(tree, books, make_user, login):
-    client = login(make_user("community_staff", tree.community_a))
+    client = login(make_user("finance_staff", tree.community_a))
     project = books["project"]
     inv = books["leases"][0].invoices.get(period_start=d(2026, 1, 1))
     services.payment_record(actor=None, invoice=inv, amount=D("3000.00"), paid_on=d(2026, 1, 8))
@@ -203,7 +204,7 @@ def test_income_page_chart_data_and_xlsx(tree, books, make_user, login):
 
 
 def test_lists_cost_the_same_queries_at_two_sizes(tree, make_user, login):
-    client = login(make_user("community_staff", tree.community_a))
+    client = login(make_user("finance_staff", tree.community_a))
     project = f.project(tree.community_a)
 
     def grow(n, offset):
@@ -230,7 +231,7 @@ def test_lists_cost_the_same_queries_at_two_sizes(tree, make_user, login):
 
 
 def test_unit_photo_upload_and_status(tree, books, make_user, login):
-    client = login(make_user("community_staff", tree.community_a))
+    client = login(make_user("finance_staff", tree.community_a))
     unit = f.unit(books["project"], "B201")
     buf = io.BytesIO()
     Image.new("RGB", (20, 10), "red").save(buf, "JPEG")
@@ -248,7 +249,7 @@ def test_unit_photo_upload_and_status(tree, books, make_user, login):
 
 
 def test_daily_command(tree, books, make_user):
-    make_user("community_staff", tree.community_a)
+    make_user("finance_staff", tree.community_a)
     out = io.StringIO()
     call_command("economy_daily", "--date", "2026-10-02", stdout=out)
     assert "reminders sent: 1" in out.getvalue()  # lease 2 ends on 31 December
@@ -280,7 +281,7 @@ def test_renew_and_terminate_through_the_pages(tree, books, make_user, login):
 
 
 def test_payment_correction_from_the_invoice_page(tree, books, make_user, login):
-    client = login(make_user("community_staff", tree.community_a))
+    client = login(make_user("finance_staff", tree.community_a))
     inv = books["leases"][0].invoices.get(period_start=d(2026, 1, 1))
     pay = services.payment_record(actor=None, invoice=inv, amount=D("3000.00"), paid_on=d(2026, 1, 5))
     assert "冲正" in client.get(f"/economy/invoices/{inv.pk}/").content.decode()
@@ -293,7 +294,7 @@ def test_payment_correction_from_the_invoice_page(tree, books, make_user, login)
 
 
 def test_leases_ending_within_90_days(tree, books, make_user, login):
-    client = login(make_user("community_staff", tree.community_a))
+    client = login(make_user("finance_staff", tree.community_a))
     project = books["project"]
     today = datetime.date.today()
     soon = f.lease(
@@ -307,7 +308,7 @@ def test_leases_ending_within_90_days(tree, books, make_user, login):
 
 
 def test_edit_project_and_unit(tree, books, make_user, login):
-    client = login(make_user("community_staff", tree.community_a))
+    client = login(make_user("finance_staff", tree.community_a))
     project = books["project"]
     resp = client.post(
         f"/economy/projects/{project.pk}/edit/",
@@ -329,7 +330,7 @@ def test_edit_project_and_unit(tree, books, make_user, login):
     let = books["units"][0]
     resp = client.post(f"/economy/units/{let.pk}/edit/", {"floor": 1, "area": "99.00", "use": ""})
     assert resp.status_code == 200 and "不能修改面积" in resp.content.decode()
-    other = login(make_user("community_staff", tree.community_b))
+    other = login(make_user("finance_staff", tree.community_b))
     assert other.get(f"/economy/projects/{project.pk}/edit/").status_code == 404
 
 
