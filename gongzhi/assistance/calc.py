@@ -81,3 +81,26 @@ def per_person(*, amount: Decimal, persons: int = 1, band: str = "") -> Amount:
 def one_off(*, amount: Decimal) -> Amount:
     total = fen(amount)
     return Amount(total, 1, f"one-off = {yuan(total)}")
+
+
+def prorate(
+    result: Amount, *, month: datetime.date, start: datetime.date, end: datetime.date | None
+) -> Amount:
+    """A first or last month that is not covered in full is paid by days of that month:
+    amount × days covered ÷ days in the month, rounded to the fen (half up). A whole month is
+    returned unchanged; a month not covered at all pays nothing."""
+    first, last = month_start(month), month_end(month)
+    cover_from = max(start, first)
+    cover_to = min(end, last) if end else last
+    days = (cover_to - cover_from).days + 1
+    total_days = last.day
+    if days >= total_days:
+        return result
+    if days <= 0:
+        return Amount(Decimal(0), result.persons, f"{result.computation}; 0 days → 0.00")
+    amount = fen(result.amount * days / total_days)
+    text = (
+        f"{result.computation}; {cover_from.isoformat()}–{cover_to.isoformat()}: "
+        f"{yuan(result.amount)} × {days}/{total_days} days = {yuan(amount)}"
+    )
+    return Amount(amount, result.persons, text)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.accounts.scoping import scope_q
 from gongzhi.core.models import OrgUnit
-from gongzhi.registry.models import Household, Resident
+from gongzhi.registry.models import CareTag, Household, Resident
 
 from . import calc
 from .models import (
@@ -155,10 +155,16 @@ def possibly_missed(*, user, today: datetime.date, limit: int = 500) -> list[dic
         .select_related("household", "org_unit")[:limit]
     ):
         found.setdefault(r.pk, {"resident": r, "reasons": []})["reasons"].append(_("Elderly-only household"))
-    tagged = uncovered.filter(care_tags__code__in=CARE_TAGS).distinct()
-    for r in tagged.select_related("household", "org_unit")[:limit]:
+    tagged = (
+        uncovered.filter(care_tags__code__in=CARE_TAGS)
+        .distinct()
+        .select_related("household", "org_unit")
+        .prefetch_related(Prefetch("care_tags", queryset=CareTag.objects.filter(code__in=CARE_TAGS)))
+    )
+    for r in tagged[:limit]:
         found.setdefault(r.pk, {"resident": r, "reasons": []})["reasons"].append(
-            _("Care tag in the registry")
+            _("Care tag in the registry: %(tags)s")
+            % {"tags": "、".join(_(t.name) for t in r.care_tags.all())}
         )
     return sorted(found.values(), key=lambda x: (x["resident"].org_unit_id, x["resident"].name))[:limit]
 
@@ -179,27 +185,35 @@ def _paid_lines(*, user, org_unit: OrgUnit, date_from: datetime.date, date_to: d
 def care_report(*, user, org_unit: OrgUnit, date_from: datetime.date, date_to: datetime.date) -> dict:
     """Households, persons and amount paid (confirmed by the bank) per programme and per report
     group, in the county's own format: "1,409 households / 2,145 people, 7,958,100 yuan".
-    Persons of a beneficiary are counted once in the period (the largest household size paid)."""
+
+    Households and persons are counted once per row, however many months, grants or programmes of
+    the row paid them: a household paid as a whole counts its largest household size paid; people
+    paid individually count once each; within one household the row counts the larger of the two
+    (the individuals are members of that household), so a person in two programmes of one group
+    is one person of the group."""
     lines = _paid_lines(user=user, org_unit=org_unit, date_from=date_from, date_to=date_to)
     per_key = (
         lines.values("programme_id", "beneficiary_key", "household_id")
-        .annotate(amount=Sum("amount"))
+        .annotate(amount=Sum("amount"), persons=Max("persons"))
         .order_by()
     )
-    max_persons = {
-        (row["programme_id"], row["beneficiary_key"]): row["m"]
-        for row in lines.values("programme_id", "beneficiary_key").annotate(m=Max("persons")).order_by()
-    }
     programmes = {p.pk: p for p in Programme.objects.all()}
     rows: dict[int, dict] = {}
     groups: dict[str, dict] = {}
     for row in per_key:
         programme = programmes[row["programme_id"]]
+        individual = row["beneficiary_key"].startswith("r")
         for bucket, key in ((rows, programme.pk), (groups, programme.report_group)):
-            item = bucket.setdefault(key, {"households": set(), "persons": 0, "amount": Decimal(0)})
-            item["households"].add(row["household_id"])
-            item["persons"] += max_persons[(row["programme_id"], row["beneficiary_key"])]
+            item = bucket.setdefault(key, {"households": {}, "amount": Decimal(0)})
+            household = item["households"].setdefault(row["household_id"], {"whole": 0, "people": set()})
+            if individual:
+                household["people"].add(row["beneficiary_key"])
+            else:
+                household["whole"] = max(household["whole"], row["persons"])
             item["amount"] += row["amount"]
+    for bucket in (rows, groups):
+        for item in bucket.values():
+            item["persons"] = sum(max(h["whole"], len(h["people"])) for h in item["households"].values())
 
     def finish(item, label):
         households = len(item["households"])

@@ -197,7 +197,19 @@ class StandardBook:
 
 def compute_amount(enrolment: Enrolment, month: datetime.date, book: StandardBook) -> calc.Amount | None:
     """What an enrolment is due for a month (None when no standard applies or nothing is due).
-    The standard is the one in force on the first day of the month."""
+    The standard is the one in force on the first day of the month. A monthly benefit whose
+    enrolment starts or ends inside the month is prorated by days (calc.prorate); a one-off grant
+    is paid whole."""
+    result = _month_amount(enrolment, month, book)
+    if result is None or enrolment.programme.formula == Programme.Formula.ONE_OFF:
+        return result
+    if enrolment.start_date is None:  # a proposal, not yet enrolled: a whole month
+        return result
+    result = calc.prorate(result, month=month, start=enrolment.start_date, end=enrolment.end_date)
+    return result if result.amount > 0 else None
+
+
+def _month_amount(enrolment: Enrolment, month: datetime.date, book: StandardBook) -> calc.Amount | None:
     programme = enrolment.programme
     formula = programme.formula
     unit = enrolment.org_unit
@@ -639,6 +651,58 @@ def _enrol(*, actor, app: Application, data) -> Enrolment:
 # ---------------------------------------------------------------- dynamic monitoring
 
 
+def review_staff(unit: OrgUnit) -> list:
+    """Who answers for the reviews of a unit's enrolments: the active community staff and secretary
+    assigned at the unit or above it (grid workers do not see assistance files, so they are not
+    told)."""
+    from gongzhi.accounts.models import RoleAssignment
+
+    from .rules import PREPARER_ROLES
+
+    assignments = RoleAssignment.objects.filter(
+        is_active=True,
+        role__in=PREPARER_ROLES,
+        org_unit_id__in=[unit.pk, *unit.ancestor_ids],
+        user__is_active=True,
+    ).select_related("user")
+    return list({a.user_id: a.user for a in assignments}.values())
+
+
+def _notify_reviews(tasks: list[ReviewTask]) -> None:
+    """Tell the responsible staff about newly opened review tasks, once the transaction commits:
+    one notification per person per grid, naming how many reviews and the earliest due date (no
+    names of beneficiaries: the notification list is not an assistance file)."""
+    from gongzhi.core.services import notification_send
+
+    per_unit: dict[int, list[ReviewTask]] = {}
+    for task in tasks:
+        per_unit.setdefault(task.org_unit_id, []).append(task)
+    messages = []
+    for unit_tasks in per_unit.values():
+        unit = unit_tasks[0].org_unit
+        due = min(t.due_date for t in unit_tasks)
+        changes = [t for t in unit_tasks if t.kind == ReviewTask.Kind.REGISTRY_CHANGE]
+        if changes:
+            title = _(
+                "%(n)s assistance enrolments in %(unit)s need a review now: the registry recorded a change."
+            ) % {"n": len(unit_tasks), "unit": unit.name}
+        else:
+            title = _("%(n)s assistance reviews in %(unit)s fall due, the first on %(date)s.") % {
+                "n": len(unit_tasks),
+                "unit": unit.name,
+                "date": due.isoformat(),
+            }
+        for user in review_staff(unit):
+            messages.append((user, title, unit))
+
+    def send():
+        for user, title, unit in messages:
+            notification_send(user=user, title=title, url="/assistance/reviews/", org_unit=unit)
+
+    if messages:
+        transaction.on_commit(send)
+
+
 @transaction.atomic
 def enrolment_registry_change(*, resident: Resident, change: str, actor=None) -> list[ReviewTask]:
     """A change in the registry (death, move-out, a new job, a car or a house) opens a review task at
@@ -654,7 +718,7 @@ def enrolment_registry_change(*, resident: Resident, change: str, actor=None) ->
             | Q(household_id=resident.household_id, programme__target=Programme.Target.HOUSEHOLD)
         )
         .exclude(status=Enrolment.Status.EXITED)
-        .select_related("programme")
+        .select_related("programme", "org_unit")
     )
     tasks = []
     for enrolment in enrolments:
@@ -673,6 +737,7 @@ def enrolment_registry_change(*, resident: Resident, change: str, actor=None) ->
         audit.record(
             actor=actor, action="enrolment.registry_change", obj=enrolment, detail={"change": change}
         )
+    _notify_reviews(tasks)
     return tasks
 
 
@@ -688,8 +753,7 @@ def reviews_open_due(*, actor=None, today: datetime.date | None = None) -> int:
         .exclude(status=Enrolment.Status.EXITED)
         .exclude(reviews__kind=ReviewTask.Kind.PERIODIC, reviews__done_at__isnull=True)
     )
-    n = 0
-    for enrolment in due:
+    tasks = [
         ReviewTask.objects.create(
             enrolment=enrolment,
             org_unit=enrolment.org_unit,
@@ -697,7 +761,10 @@ def reviews_open_due(*, actor=None, today: datetime.date | None = None) -> int:
             reason="periodic",
             due_date=enrolment.next_review_due,
         )
-        n += 1
+        for enrolment in due.select_related("org_unit")
+    ]
+    n = len(tasks)
+    _notify_reviews(tasks)
     if n:
         audit.record(
             actor=actor, action="review.open_due", object_type="assistance.reviewtask", detail={"opened": n}
