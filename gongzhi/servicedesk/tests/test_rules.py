@@ -12,6 +12,7 @@ UNIT_OF = {
     Role.GRID_WORKER: "grid_a1",
     Role.COMMUNITY_STAFF: "community_a",
     Role.SECRETARY: "community_a",
+    Role.FINANCE_STAFF: "community_a",  # keeps the collective economy's books: no counter work
     Role.PARTNER_STAFF: "community_a",
     Role.STREET_STAFF: "street",
     Role.COUNTY_STAFF: "district",
