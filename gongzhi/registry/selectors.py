@@ -211,6 +211,22 @@ def grid_household_counts(*, user) -> list[dict]:
     )
 
 
+def resident_by_phone(*, org_unit, phone: str) -> Resident | None:
+    """The one living resident under `org_unit` registered with this mobile number (through its
+    blind index), or None when nobody or several people share it (a family phone)."""
+    digits = crypto.normalize_phone(phone or "")
+    if len(digits) < 7:
+        return None
+    found = list(
+        Resident.objects.filter(
+            org_unit__path__startswith=org_unit.path,
+            status=Resident.Status.LIVING,
+            phone_index=crypto.blind_index(digits, purpose="phone"),
+        ).select_related("household")[:2]
+    )
+    return found[0] if len(found) == 1 else None
+
+
 def card_resolve(token: str) -> Resident | None:
     """The resident holding an active card with this token, or None for an unknown or revoked one."""
     if not token:

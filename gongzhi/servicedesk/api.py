@@ -97,6 +97,7 @@ class AppointmentOut(Schema):
 class TicketIn(Schema):
     item_id: int
     resident_id: int | None = None
+    phone: str = ""
     source: str = QueueTicket.Source.STAFF
 
 
@@ -308,15 +309,41 @@ def list_tickets(request, community_id: int, status: str | None = None):
     return qs.filter(status=status) if status else qs
 
 
-@router.post("/tickets", response={201: TicketOut})
+@router.post(
+    "/tickets",
+    response={201: TicketOut},
+    summary="Take a queue number",
+    description=(
+        "Staff (and the kiosk) issue a number, anonymous or linked to a resident by `resident_id` or by "
+        "the mobile number registered in the registry (`phone`). A signed-in resident takes their own "
+        "number for today (source `phone`); `resident_id` and `phone` are then ignored."
+    ),
+)
 def create_ticket(request, payload: TicketIn):
-    _require(request, "servicedesk.serve")
+    if not request.user.has_perm("servicedesk.serve"):
+        resident = registry_selectors.resident_of_user(request.user)
+        if resident is None:
+            raise PermissionDenied
+        item = (
+            ServiceItem.objects.filter(pk=payload.item_id, is_active=True).select_related("org_unit").first()
+        )
+        if item is None or not item.org_unit.contains(resident.org_unit):
+            raise Http404
+        ticket = services.ticket_issue(
+            actor=request.user, item=item, resident=resident, source=QueueTicket.Source.PHONE
+        )
+        return Status(201, ticket)
     item = get_object_or_404(selectors.item_list(user=request.user), pk=payload.item_id)
     if payload.source not in (QueueTicket.Source.STAFF, QueueTicket.Source.KIOSK):
         raise ApplicationError(_("Appointment numbers are given at check-in."), field="source")
-    ticket = services.ticket_issue(
-        actor=request.user, item=item, resident=_resident(request, payload.resident_id), source=payload.source
-    )
+    resident = _resident(request, payload.resident_id)
+    if resident is None and payload.phone.strip():
+        resident = registry_selectors.resident_by_phone(org_unit=item.org_unit, phone=payload.phone)
+        if resident is None:
+            raise ApplicationError(
+                _("No resident of this community is registered with this mobile number."), field="phone"
+            )
+    ticket = services.ticket_issue(actor=request.user, item=item, resident=resident, source=payload.source)
     return Status(201, ticket)
 
 

@@ -315,7 +315,8 @@ RESULTS = [
     "材料退回补充，请到窗口补交",
 ]
 
-# Monthly volume before the rise (2025), with a summer and autumn peak; 2026 is about 1.9 times it.
+# Monthly volume before the rise (last year), with a summer and autumn peak; this year's volume, over
+# the same period, is exactly 1.9 times last year's (the source's "up 90%").
 BASE_MONTHLY = [22, 18, 26, 30, 32, 34, 30, 28, 36, 34, 30, 26]
 
 
@@ -393,98 +394,123 @@ def build(context, rng, stdout):
     workers = [users[k] for k in ("staff", "grid1", "grid2", "grid3") if k in users]
     stations = context.get("stations", [])
 
-    n_records = 0
-    n_ratings = 0
+    counts = {"records": 0, "ratings": 0}
     years = [today.year - 1, today.year]
-    for year in years:
-        factor = 1.0 if year == years[0] else 1.82
-        for month in range(1, 13):
-            days = _working_days(community, year, month, today - datetime.timedelta(days=1))
-            if not days:
-                continue
-            target = round(BASE_MONTHLY[month - 1] * factor * rng.uniform(0.93, 1.07))
-            for _ in range(target):
-                day = rng.choice(days)
-                item = rng.choices(items, weights=weights)[0]
-                minute = rng.randint(0, 3 * 60 + 20)
-                start = datetime.datetime.combine(day, datetime.time(9, 40), tzinfo=tz) + datetime.timedelta(
-                    minutes=minute if minute < 190 else minute + 150
-                )
-                handling = rng.choice([3, 5, 6, 8, 10, 12, 15, 20, 30]) + rng.randint(0, 4)
-                channel_roll = rng.random()
-                channel, station, worker = ServiceRecord.Channel.COUNTER, None, staff
-                if channel_roll < 0.12 and stations:
-                    channel, station = ServiceRecord.Channel.GRID_STATION, rng.choice(stations)
-                    worker = rng.choice(workers)
-                elif channel_roll < 0.18:
-                    channel = ServiceRecord.Channel.HOME
-                    worker = rng.choice(workers)
-                visitor = rng.random() < 0.08 or not adults
-                resident = None if visitor else rng.choice(adults)
-                outcome_roll = rng.random()
-                kwargs = {}
-                if item.handling == FWD and outcome_roll < 0.8:
-                    outcome = ServiceRecord.Outcome.FORWARDED
-                elif outcome_roll < 0.9:
-                    outcome = ServiceRecord.Outcome.DONE
-                elif outcome_roll < 0.97:
-                    outcome = ServiceRecord.Outcome.MATERIALS_MISSING
-                    kwargs["missing_materials"] = rng.choice(item.materials.splitlines() or ["户口簿"])
-                else:
-                    outcome = ServiceRecord.Outcome.REFUSED
-                    kwargs["refusal_reason"] = "不属于本社区办理范围，已告知到区政务服务中心办理"
-                # Waiting was longer before the second counter for social security opened (2026).
-                wait = None
-                if channel == ServiceRecord.Channel.COUNTER:
-                    wait = int(rng.expovariate(1 / (11 if year == years[0] else 7)) * 60)
-                record = services.record_create(
-                    actor=worker,
-                    item=item,
-                    channel=channel,
-                    started_at=start,
-                    ended_at=start + datetime.timedelta(minutes=handling),
-                    outcome=outcome,
-                    resident=resident,
-                    visitor_name="游客 王先生" if resident is None else "",
-                    station=station,
-                    counter=counters[COUNTER_OF[item.category]]
-                    if channel == ServiceRecord.Channel.COUNTER
-                    else None,
-                    waiting_seconds=wait,
-                    **kwargs,
-                )
-                n_records += 1
-                overdue_once = record.forward_status and record.forward_due_at < now - datetime.timedelta(
-                    days=2
-                )
-                if overdue_once and rng.random() < 0.99:
-                    services.record_forward_result(
-                        actor=staff,
-                        record=record,
-                        result=rng.choice(RESULTS),
-                        now=record.forward_due_at - datetime.timedelta(hours=rng.randint(2, 60)),
-                    )
-                if rng.random() < (0.55 if year == years[0] else 0.7):
-                    satisfied = 0.86 if year == years[0] else 0.93
-                    roll = rng.random()
-                    level = (
-                        "satisfied"
-                        if roll < satisfied
-                        else "basic"
-                        if roll < satisfied + 0.05
-                        else "dissatisfied"
-                    )
-                    rating = services.rating_submit(
-                        record=record,
-                        level=level,
-                        via=rng.choice(["tablet", "qr"]),
-                        reason=rng.choice(DISSATISFIED_REASONS) if level == "dissatisfied" else "",
-                    )
-                    n_ratings += 1
-                    if level == "dissatisfied" and start.date() < today - datetime.timedelta(days=20):
-                        services.rating_callback(
-                            actor=secretary, rating=rating, note="已回访致歉，说明了改进措施"
-                        )
+
+    def make_record(year, day):
+        item = rng.choices(items, weights=weights)[0]
+        minute = rng.randint(0, 3 * 60 + 20)
+        start = datetime.datetime.combine(day, datetime.time(9, 40), tzinfo=tz) + datetime.timedelta(
+            minutes=minute if minute < 190 else minute + 150
+        )
+        handling = rng.choice([3, 5, 6, 8, 10, 12, 15, 20, 30]) + rng.randint(0, 4)
+        channel_roll = rng.random()
+        channel, station, worker = ServiceRecord.Channel.COUNTER, None, staff
+        if channel_roll < 0.12 and stations:
+            channel, station = ServiceRecord.Channel.GRID_STATION, rng.choice(stations)
+            worker = rng.choice(workers)
+        elif channel_roll < 0.18:
+            channel = ServiceRecord.Channel.HOME
+            worker = rng.choice(workers)
+        visitor = rng.random() < 0.08 or not adults
+        resident = None if visitor else rng.choice(adults)
+        outcome_roll = rng.random()
+        kwargs = {}
+        if item.handling == FWD and outcome_roll < 0.8:
+            outcome = ServiceRecord.Outcome.FORWARDED
+        elif outcome_roll < 0.9:
+            outcome = ServiceRecord.Outcome.DONE
+        elif outcome_roll < 0.97:
+            outcome = ServiceRecord.Outcome.MATERIALS_MISSING
+            kwargs["missing_materials"] = rng.choice(item.materials.splitlines() or ["户口簿"])
+        else:
+            outcome = ServiceRecord.Outcome.REFUSED
+            kwargs["refusal_reason"] = "不属于本社区办理范围，已告知到区政务服务中心办理"
+        # Waiting was longer before the second counter for social security opened (2026).
+        wait = None
+        if channel == ServiceRecord.Channel.COUNTER:
+            wait = int(rng.expovariate(1 / (11 if year == years[0] else 7)) * 60)
+        record = services.record_create(
+            actor=worker,
+            item=item,
+            channel=channel,
+            started_at=start,
+            ended_at=start + datetime.timedelta(minutes=handling),
+            outcome=outcome,
+            resident=resident,
+            visitor_name="游客 王先生" if resident is None else "",
+            station=station,
+            counter=counters[COUNTER_OF[item.category]] if channel == ServiceRecord.Channel.COUNTER else None,
+            waiting_seconds=wait,
+            **kwargs,
+        )
+        counts["records"] += 1
+        overdue_once = record.forward_status and record.forward_due_at < now - datetime.timedelta(days=2)
+        if overdue_once and rng.random() < 0.99:
+            services.record_forward_result(
+                actor=staff,
+                record=record,
+                result=rng.choice(RESULTS),
+                now=record.forward_due_at - datetime.timedelta(hours=rng.randint(2, 60)),
+            )
+        if rng.random() < (0.55 if year == years[0] else 0.7):
+            satisfied = 0.86 if year == years[0] else 0.93
+            roll = rng.random()
+            level = (
+                "satisfied" if roll < satisfied else "basic" if roll < satisfied + 0.05 else "dissatisfied"
+            )
+            rating = services.rating_submit(
+                record=record,
+                level=level,
+                via=rng.choice(["tablet", "qr"]),
+                reason=rng.choice(DISSATISFIED_REASONS) if level == "dissatisfied" else "",
+            )
+            counts["ratings"] += 1
+            if level == "dissatisfied" and start.date() < today - datetime.timedelta(days=20):
+                services.rating_callback(actor=secretary, rating=rating, note="已回访致歉，说明了改进措施")
+
+    # Last year: the monthly volume before the rise, with some noise, the whole year.
+    cutoff = (today.month, today.day)
+    last_year_days = []
+    for month in range(1, 13):
+        days = _working_days(community, years[0], month, today - datetime.timedelta(days=1))
+        if not days:
+            continue
+        for _ in range(round(BASE_MONTHLY[month - 1] * rng.uniform(0.93, 1.07))):
+            day = rng.choice(days)
+            last_year_days.append(day)
+            make_record(years[0], day)
+    # The statistics compare the same period (1 January to today's date). Pad last year's period to a
+    # multiple of ten services so that this year's period can be exactly 1.9 times it: the page then
+    # reads +90.0%, the source's figure.
+    early = [d for d in _working_days(community, years[0], 1, today) if (d.month, d.day) <= cutoff]
+    last_period = sum(1 for d in last_year_days if (d.month, d.day) <= cutoff)
+    while last_period % 10 and early:
+        make_record(years[0], rng.choice(early))
+        last_period += 1
+    # This year: 1.9 times last year's period, spread over the months so far like the base volume.
+    this_period = last_period * 19 // 10
+    month_days = {
+        m: _working_days(community, years[1], m, today - datetime.timedelta(days=1)) for m in range(1, 13)
+    }
+    month_days = {m: d for m, d in month_days.items() if d}
+    weights_by_month = {
+        m: BASE_MONTHLY[m - 1]
+        * len(d)
+        / max(1, len(_working_days(community, years[1], m, datetime.date(years[1], 12, 31))))
+        for m, d in month_days.items()
+    }
+    total_weight = sum(weights_by_month.values()) or 1
+    shares = {m: this_period * w / total_weight for m, w in weights_by_month.items()}
+    per_month = {m: int(v) for m, v in shares.items()}
+    for m in sorted(shares, key=lambda m: shares[m] - per_month[m], reverse=True)[
+        : this_period - sum(per_month.values())
+    ]:
+        per_month[m] += 1
+    for month, n in sorted(per_month.items()):
+        for _ in range(n):
+            make_record(years[1], rng.choice(month_days[month]))
+    n_records, n_ratings = counts["records"], counts["ratings"]
 
     # Proofs issued this year, one revoked.
     proofs = []

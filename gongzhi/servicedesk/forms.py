@@ -174,3 +174,15 @@ class CounterForm(forms.Form):
     )
     slot_capacity = forms.IntegerField(label=_("Appointments per slot"), min_value=1, max_value=50, initial=2)
     is_active = forms.BooleanField(label=_("Open"), required=False, initial=True)
+    items = forms.ModelMultipleChoiceField(
+        label=_("Services handled"),
+        queryset=ServiceItem.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked for a general counter that handles every service."),
+    )
+
+    def __init__(self, *args, items=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if items is not None:
+            self.fields["items"].queryset = items

@@ -131,6 +131,13 @@ class Counter(models.Model):
     slot_minutes = models.PositiveSmallIntegerField(_("slot length (minutes)"), default=30)
     slot_capacity = models.PositiveSmallIntegerField(_("appointments per slot"), default=2)
     is_active = models.BooleanField(_("open"), default=True)
+    items = models.ManyToManyField(
+        "ServiceItem",
+        verbose_name=_("services handled"),
+        blank=True,
+        related_name="counters",
+        help_text=_("Leave empty for a general counter that handles every service."),
+    )
 
     class Meta:
         verbose_name = _("counter")
@@ -144,6 +151,14 @@ class Counter(models.Model):
 
     def __str__(self):
         return _("Counter %(n)s") % {"n": self.number}
+
+    @staticmethod
+    def serving_q(item) -> Q:
+        """Counters that handle `item`: those configured for it and the general ones (no items)."""
+        through = Counter.items.through
+        return Q(pk__in=through.objects.filter(serviceitem=item).values("counter_id")) | ~Q(
+            pk__in=through.objects.values("counter_id")
+        )
 
 
 class Appointment(models.Model):
@@ -213,6 +228,7 @@ class QueueTicket(models.Model):
 
     class Source(models.TextChoices):
         KIOSK = "kiosk", _("Kiosk")
+        PHONE = "phone", _("Taken on the resident's phone")
         STAFF = "staff", _("Issued by staff")
         APPOINTMENT = "appointment", _("Appointment")
 

@@ -99,7 +99,7 @@ def slot_availability(*, item: ServiceItem, date: datetime.date, now=None) -> li
         return []
     now = timezone.localtime(now or timezone.now())
     cal = calendar.calendar_for(community)
-    counters = list(Counter.objects.filter(org_unit=community, is_active=True))
+    counters = list(Counter.objects.filter(Counter.serving_q(item), org_unit=community, is_active=True))
     taken = Tally(
         (c, s)
         for c, s in Appointment.objects.filter(
@@ -146,6 +146,31 @@ def tickets_today(*, community: OrgUnit, day: datetime.date | None = None) -> Qu
     )
 
 
+def tickets_of_resident(resident, *, day: datetime.date | None = None) -> list[dict]:
+    """The resident's queue numbers of today, each with how many numbers wait before it (for a
+    service the same counters handle, the count is approximate: every waiting number before it)."""
+    day = day or timezone.localdate()
+    tickets = list(
+        QueueTicket.objects.filter(resident=resident, day=day)
+        .select_related("item", "counter")
+        .order_by("number")
+    )
+    waiting = (
+        sorted(
+            QueueTicket.objects.filter(
+                org_unit_id__in={t.org_unit_id for t in tickets}, day=day, status=QueueTicket.Status.WAITING
+            ).values_list("org_unit_id", "number")
+        )
+        if tickets
+        else []
+    )
+    rows = []
+    for t in tickets:
+        ahead = sum(1 for unit, n in waiting if unit == t.org_unit_id and n < t.number)
+        rows.append({"ticket": t, "ahead": ahead if t.status == QueueTicket.Status.WAITING else None})
+    return rows
+
+
 def display_board(*, community: OrgUnit, now=None) -> dict:
     """What the waiting-room screen shows: numbers and counters only, never names."""
     day = timezone.localdate(now or timezone.now())
@@ -157,6 +182,26 @@ def display_board(*, community: OrgUnit, now=None) -> dict:
     )
     waiting = tickets.filter(status=QueueTicket.Status.WAITING).count()
     return {"serving": serving, "waiting": waiting, "day": day}
+
+
+def counter_serves_q(counter: Counter, field: str = "item") -> Q:
+    """Tickets (or anything with an `item`) that this counter handles: all for a general counter,
+    otherwise only its configured services."""
+    through = Counter.items.through
+    mine = through.objects.filter(counter_id=counter.pk).values("serviceitem_id")
+    if not through.objects.filter(counter_id=counter.pk).exists():
+        return Q()
+    return Q(**{f"{field}__in": mine})
+
+
+def counter_waiting(counter: Counter, *, day: datetime.date | None = None) -> int:
+    """How many numbers wait today for a service this counter handles."""
+    return QueueTicket.objects.filter(
+        counter_serves_q(counter),
+        org_unit_id=counter.org_unit_id,
+        day=day or timezone.localdate(),
+        status=QueueTicket.Status.WAITING,
+    ).count()
 
 
 def counter_current(counter: Counter) -> QueueTicket | None:

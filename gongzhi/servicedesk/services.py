@@ -17,6 +17,7 @@ from gongzhi.core.models import OrgUnit
 from gongzhi.core.services import notification_send
 from gongzhi.registry.models import Resident
 
+from . import selectors
 from .models import (
     Appointment,
     Counter,
@@ -122,7 +123,10 @@ def counter_save(
     slot_capacity: int = 2,
     counter: Counter | None = None,
     is_active: bool = True,
+    items=None,
 ) -> Counter:
+    """Create or change a counter. `items` are the services it handles (None keeps them; an empty
+    list makes it a general counter that handles every service)."""
     if org_unit.kind != OrgUnit.Kind.COMMUNITY:
         raise ApplicationError(_("Counters belong to a community."), field="org_unit")
     if slot_capacity < 1:
@@ -134,8 +138,21 @@ def counter_save(
     counter.slot_minutes, counter.slot_capacity, counter.is_active = slot_minutes, slot_capacity, is_active
     if Counter.objects.filter(org_unit=org_unit, number=number).exclude(pk=counter.pk).exists():
         raise ConflictError(_("This counter number is taken."), code="duplicate", field="number")
+    if items is not None:
+        items = list(items)
+        if any(item.org_unit_id != org_unit.pk for item in items):
+            raise ApplicationError(
+                _("A counter handles only services of its own community."), code="foreign_item", field="items"
+            )
     counter.save()
-    audit.record(actor=actor, action="counter.save", obj=counter)
+    if items is not None:
+        counter.items.set(items)
+    audit.record(
+        actor=actor,
+        action="counter.save",
+        obj=counter,
+        detail={"items": sorted(i.pk for i in items) if items is not None else "unchanged"},
+    )
     return counter
 
 
@@ -173,7 +190,8 @@ def appointment_book(
         )
     counters = list(
         Counter.objects.select_for_update()
-        .filter(org_unit=community, is_active=True, **({"pk": counter.pk} if counter else {}))
+        .filter(Counter.serving_q(item), org_unit=community, is_active=True)
+        .filter(**({"pk": counter.pk} if counter else {}))
         .order_by("pk")
     )
     if not counters:
@@ -347,14 +365,16 @@ def _set_ticket(ticket, *, actor, new, expect, now=None, **fields) -> QueueTicke
 
 @transaction.atomic
 def ticket_call_next(*, actor, counter: Counter, now=None) -> QueueTicket | None:
-    """Call the next number to a counter. A number called here earlier and not answered is skipped
-    (no-show); appointments come before walk-ins; among them the lowest number first."""
+    """Call the next number to a counter, among the services the counter handles. A number called
+    here earlier and not answered is skipped (no-show); appointments come before walk-ins; among
+    them the lowest number first."""
     now = now or timezone.now()
     day = timezone.localdate(now)
     for stale in QueueTicket.objects.filter(counter=counter, status=QueueTicket.Status.CALLED):
         _set_ticket(stale, actor=actor, new=QueueTicket.Status.SKIPPED, expect=[QueueTicket.Status.CALLED])
     waiting = (
         QueueTicket.objects.filter(org_unit=counter.org_unit, day=day, status=QueueTicket.Status.WAITING)
+        .filter(selectors.counter_serves_q(counter))
         .annotate(
             walk_in=Case(
                 When(source=QueueTicket.Source.APPOINTMENT, then=Value(0)),

@@ -18,6 +18,7 @@ urlpatterns = [
     path("manage/counters/<int:pk>/", views.counter_edit, name="counter_edit"),
     path("book/<int:item_pk>/", views.book, name="book"),
     path("my/", views.my, name="my"),
+    path("my/number/", views.take_number, name="take_number"),
     path("my/appointments/<int:pk>/cancel/", views.appointment_cancel, name="appointment_cancel"),
     path("my/services/<int:pk>/rate/", views.rate_mine, name="rate_mine"),
     path("desk/", views.desk, name="desk"),

@@ -16,6 +16,7 @@ from rules.contrib.views import permission_required
 
 from gongzhi.accounts.roles import WORKER_ROLES
 from gongzhi.core import audit
+from gongzhi.core.crypto import mask_name
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import GridStation, OrgUnit
 from gongzhi.core.pagination import paginate, querystring_without_page
@@ -67,6 +68,13 @@ def _my_community(request, roles=WORKER_ROLES) -> OrgUnit:
         if str(unit.pk) == wanted:
             return unit
     return units[0]
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _resident_in_scope(user, pk):
@@ -239,14 +247,44 @@ def my(request):
     resident = registry_selectors.resident_of_user(request.user)
     if resident is None:
         raise Http404
+    community = resident.household.org_unit.parent
     return render(
         request,
         "servicedesk/my.html",
         {
             "appointments": selectors.appointments_of_resident(resident)[:20],
             "records": selectors.records_of_resident(resident).order_by("-started_at")[:20],
+            "tickets": selectors.tickets_of_resident(resident),
+            "items": selectors.catalogue(community=community) if community else [],
         },
     )
+
+
+@require_POST
+@permission_required("servicedesk.book_appointment", raise_exception=True)
+def take_number(request):
+    """A signed-in resident takes today's queue number on their phone; it carries their name, so
+    the counter sees who is coming and one active number per service holds."""
+    resident = registry_selectors.resident_of_user(request.user)
+    if resident is None:
+        raise PermissionDenied
+    item = ServiceItem.objects.filter(pk=_int(request.POST.get("item")), is_active=True).first()
+    if item is None or not item.org_unit.contains(resident.org_unit):
+        messages.error(request, _("Choose a service."))
+        return redirect("servicedesk:my")
+    try:
+        ticket = services.ticket_issue(
+            actor=request.user, item=item, resident=resident, source=QueueTicket.Source.PHONE
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Your number is %(code)s for %(item)s. Please come to the service centre today.")
+            % {"code": ticket.code, "item": item.title},
+        )
+    return redirect("servicedesk:my")
 
 
 @require_POST
@@ -348,22 +386,39 @@ def queue(request):
 
 
 @permission_required("servicedesk.serve", raise_exception=True)
+@limit("servicedesk-kiosk", per_user=60)
 def kiosk(request, unit_id: int):
-    """The tablet at the entrance: residents tap a service and take a number (no personal data)."""
+    """The tablet at the entrance: residents tap a service and take a number. The number is
+    anonymous unless the resident types their mobile number: then it is linked to their registry
+    record (one active number per resident and service), and only the masked name is shown."""
     community = _community_or_404(request.user, unit_id)
     ticket = None
     error = None
+    phone = ""
     if request.method == "POST":
+        phone = "".join(ch for ch in request.POST.get("phone", "") if ch.isdigit())[:11]
         item = ServiceItem.objects.filter(
             org_unit=community, is_active=True, pk=request.POST.get("item")
         ).first()
+        resident = None
         if item is None:
             error = _("Choose a service.")
-        else:
+        elif phone:
+            resident = registry_selectors.resident_by_phone(org_unit=community, phone=phone)
+            if resident is None:
+                error = _(
+                    "No resident of this community is registered with this mobile number. "
+                    "Clear it to take a number without your name, or ask at the counter."
+                )
+        if error is None:
             try:
-                ticket = services.ticket_issue(actor=request.user, item=item, source=QueueTicket.Source.KIOSK)
+                ticket = services.ticket_issue(
+                    actor=request.user, item=item, resident=resident, source=QueueTicket.Source.KIOSK
+                )
             except ApplicationError as exc:
                 error = exc.message
+            else:
+                phone = ""
     items = list(selectors.catalogue(community=community))
     waiting = QueueTicket.objects.filter(
         org_unit=community, day=timezone.localdate(), status=QueueTicket.Status.WAITING
@@ -377,6 +432,8 @@ def kiosk(request, unit_id: int):
             "ticket": ticket,
             "error": error,
             "waiting": waiting,
+            "phone": phone,
+            "masked_name": mask_name(ticket.resident.name) if ticket and ticket.resident else "",
         },
     )
 
@@ -406,9 +463,7 @@ def caller(request, pk: int):
     context = {
         "counter": counter,
         "current": selectors.counter_current(counter),
-        "waiting": QueueTicket.objects.filter(
-            org_unit=counter.org_unit, day=timezone.localdate(), status=QueueTicket.Status.WAITING
-        ).count(),
+        "waiting": selectors.counter_waiting(counter),
     }
     template = (
         "servicedesk/partials/caller_panel.html"
@@ -747,7 +802,7 @@ def setup(request):
         "servicedesk/setup.html",
         {
             "templates": ProofTemplate.objects.filter(org_unit__in=communities).select_related("item"),
-            "counters": Counter.objects.filter(org_unit__in=communities),
+            "counters": Counter.objects.filter(org_unit__in=communities).prefetch_related("items"),
         },
     )
 
@@ -791,7 +846,10 @@ def counter_edit(request, pk: int | None = None):
         if counter
         else {}
     )
-    form = CounterForm(request.POST or None, initial=initial)
+    if counter:
+        initial["items"] = list(counter.items.values_list("pk", flat=True))
+    items = ServiceItem.objects.filter(org_unit=community).order_by("sort_order", "code")
+    form = CounterForm(request.POST or None, initial=initial, items=items)
     if request.method == "POST" and form.is_valid():
         try:
             services.counter_save(

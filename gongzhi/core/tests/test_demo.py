@@ -28,6 +28,7 @@ def test_the_demo_community_is_built_once(client):
         "grid2",
         "grid3",
         "partner",
+        "finance",
     ]:
         assert User.objects.filter(username=name).exists(), name
     tibetan = Resident.objects.exclude(name_bo="").count()
@@ -38,3 +39,14 @@ def test_the_demo_community_is_built_once(client):
     # A demo resident signs in with their phone number.
     response = client.post("/accounts/login/", {"username": "13908910001", "password": "Gongzhi@2026"})
     assert response.status_code == 302
+    # The service desk's year-on-year business volume reads the source's "+90%" exactly.
+    from django.utils import timezone
+
+    from gongzhi.servicedesk import selectors as servicedesk_selectors
+
+    county = User.objects.get(username="county")
+    stats = servicedesk_selectors.statistics_for(user=county, year=timezone.localdate().year)
+    assert stats["yoy_percent"] == 90.0
+    # The commercial street's books are kept by the finance role.
+    finance = User.objects.get(username="finance")
+    assert finance.has_perm("economy.manage_economy") and not finance.has_perm("assistance.view_files")
