@@ -66,3 +66,9 @@ def test_category_for_community(world):
     assert selectors.category_for_community(community=a, code="general") == world.general
     assert selectors.category_for_community(community=a, code="b-general") is None
     assert selectors.category_for_community(community=a, code="") is None
+
+
+def test_the_case_page_links_the_media(world, login):
+    case = _create(world, media_url="https://example.org/p/2.jpg")
+    body = login(world.staff).get(f"/cases/{case.pk}/").content.decode()
+    assert 'href="https://example.org/p/2.jpg"' in body
