@@ -511,3 +511,13 @@ def test_xml_drops_characters_xml_cannot_carry(client, world):
     case = make_case(world, description="灯\x07坏了")
     root = parse_xml(client.get(f"{V2}/requests/{case.pk}.xml"))
     assert root.find("request/description").text == "灯坏了"
+
+
+def test_partner_systems_post_without_a_csrf_token(world):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    data = {"api_key": world.secret, "service_code": "streetlight", "address_string": "纳金路北段5号"}
+    response = client.post(f"{V2}/requests.json", data)
+    assert response.status_code == 200, response.content
+    assert Case.objects.get().org_unit == world.tree.grid_a1
