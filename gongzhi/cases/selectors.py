@@ -342,3 +342,15 @@ def locate_in_community(*, community, address_id: str = "", address: str = "") -
     if building is None:
         return None
     return building.org_unit, building.address
+
+
+def building_addresses(*, community, limit: int = 50) -> list[tuple[int, str]]:
+    """(address_id, address) of the registry's buildings in a community: the ids partner systems
+    may send as Open311 `address_id`."""
+    from gongzhi.registry.models import Building
+
+    return list(
+        Building.objects.filter(org_unit__path__startswith=community.path)
+        .order_by("id")
+        .values_list("pk", "address")[:limit]
+    )

@@ -23,14 +23,12 @@ def build(context, rng, stdout):
             name="城管12345热线 Open311",
             partner=partners[0] if partners else None,
         )
-        from gongzhi.registry.models import Building
-
-        building = Building.objects.filter(org_unit__parent=community).order_by("id").first()
+        addresses = case_selectors.building_addresses(community=community, limit=1)
         reports = [
             {"description": "路口井盖松动，夜间有行人绊倒的危险。", "lat": "29.662311", "long": "91.153742"},
             {
                 "description": "楼道灯坏了三天，老人上下楼不方便。",
-                "address_id": str(building.pk) if building else "",
+                "address_id": str(addresses[0][0]) if addresses else "",
             },
         ]
         for report in reports:

@@ -72,3 +72,13 @@ def test_the_case_page_links_the_media(world, login):
     case = _create(world, media_url="https://example.org/p/2.jpg")
     body = login(world.staff).get(f"/cases/{case.pk}/").content.decode()
     assert 'href="https://example.org/p/2.jpg"' in body
+
+
+def test_building_addresses_of_a_community(world):
+    mine = registry_services.building_create(
+        actor=None, org_unit=world.tree.grid_a1, name="7号楼", address="纳金路7号"
+    )
+    registry_services.building_create(
+        actor=None, org_unit=world.tree.grid_b1, name="1号楼", address="嘎玛路1号"
+    )
+    assert selectors.building_addresses(community=world.tree.community_a) == [(mine.pk, "纳金路7号")]
