@@ -39,6 +39,7 @@ GONGZHI_APPS = [
     "activities",
     "deliberation",
     "cases",
+    "open311",
     "assistance",
     "economy",
     "servicedesk",
@@ -189,6 +190,17 @@ GONGZHI_API_RATE = (
     env.int("GONGZHI_API_RATE_IP", default=600),
     env.int("GONGZHI_API_RATE_USER", default=300),
     60,
+)
+
+# Open311 GeoReport v2 (gongzhi.open311): the default jurisdiction is the community with this org-unit
+# code (empty: the first community created); requests posted per key and listed per client IP, per window.
+OPEN311_JURISDICTION_ID = env.str("OPEN311_JURISDICTION_ID", default="")
+OPEN311_ENDPOINT_TYPE = env.str("OPEN311_ENDPOINT_TYPE", default="test" if DEBUG else "production")
+OPEN311_CONTACT = env.str("OPEN311_CONTACT", default="")
+OPEN311_RATE = (
+    env.int("OPEN311_RATE_POST_PER_KEY", default=60),
+    env.int("OPEN311_RATE_GET_PER_IP", default=300),
+    env.int("OPEN311_RATE_WINDOW", default=600),
 )
 
 # Two-factor (django-otp): the issuer shown in authenticator apps. In development only, the demo

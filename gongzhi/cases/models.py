@@ -173,6 +173,12 @@ class Case(models.Model):
     address = models.CharField(_("address"), max_length=255, blank=True, db_index=True)
     lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     long = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    media_url = models.URLField(
+        _("media link"),
+        max_length=500,
+        blank=True,
+        help_text=_("A link to a photo or video given by a partner system (Open311)."),
+    )
 
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -302,3 +302,55 @@ def metrics(*, user, org_unit=None, month=None, now=None, groups=tuple(GROUPS)) 
             out.append(_finish(row))
         result[group] = out
     return result
+
+
+# --- for partner systems (Open311) --------------------------------------------------------------------
+
+# Cases that stay inside the community's office: disputes name the parties, and letters to the red
+# mailbox are addressed to the party secretary in confidence.
+NOT_PUBLIC_Q = Q(kind=Case.Kind.MEDIATION) | Q(channel=Case.Channel.RED_MAILBOX)
+
+
+def public_cases(*, community) -> QuerySet:
+    """The cases of a community that partner systems may list (Open311 GET requests): never
+    disputes nor red-mailbox letters. Callers show no reporter data from these rows."""
+    return (
+        Case.objects.filter(community=community)
+        .exclude(NOT_PUBLIC_Q)
+        .select_related("category", "org_unit", "lead_partner")
+        .order_by("-created_at", "-id")
+    )
+
+
+def category_for_community(*, community, code: str) -> Category | None:
+    """The active category with this code usable in `community`, or None."""
+    return categories_for(community).filter(code=code).first() if code else None
+
+
+def locate_in_community(*, community, address_id: str = "", address: str = "") -> tuple | None:
+    """Where an address of the community lies: (grid, address text) for a building of the
+    registry named by its id or by its exact address; None when unknown. The id of a building
+    outside the community is unknown too."""
+    from gongzhi.registry.models import Building
+
+    buildings = Building.objects.filter(org_unit__path__startswith=community.path).select_related("org_unit")
+    building = None
+    if address_id:
+        building = buildings.filter(pk=int(address_id)).first() if str(address_id).isdigit() else None
+    elif address.strip():
+        building = buildings.filter(address__iexact=address.strip()).order_by("id").first()
+    if building is None:
+        return None
+    return building.org_unit, building.address
+
+
+def building_addresses(*, community, limit: int = 50) -> list[tuple[int, str]]:
+    """(address_id, address) of the registry's buildings in a community: the ids partner systems
+    may send as Open311 `address_id`."""
+    from gongzhi.registry.models import Building
+
+    return list(
+        Building.objects.filter(org_unit__path__startswith=community.path)
+        .order_by("id")
+        .values_list("pk", "address")[:limit]
+    )

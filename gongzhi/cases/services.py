@@ -4,7 +4,7 @@ case's status, tier or handler goes through `_move`, which records a `CaseTransi
 Contract for other apps (Open311, dashboard):
 - case_create(*, actor, channel, category, description, org_unit=None, reporter=None, anonymous=False,
   location_kind="none", address="", lat=None, long=None, photos=(), extra=None, reporter_name="",
-  reporter_phone="", station=None, now=None) -> Case
+  reporter_phone="", station=None, media_url="", now=None) -> Case
 - case_transition(*, actor, case, action, note="", **params) -> Case  (actions: ACTIONS)
 - case_rate(*, actor, case, stars, comment="", tracking_code="") -> Case
 """
@@ -14,6 +14,8 @@ import logging
 import math
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -231,6 +233,23 @@ def _coordinate(value, low, high, field):
     return number
 
 
+def clean_media_url(url: str) -> str:
+    """A link to media kept elsewhere (Open311 `media_url`): an absolute http(s) URL or nothing."""
+    url = (url or "").strip()
+    if not url:
+        return ""
+    validator = URLValidator(schemes=["http", "https"])
+    try:
+        validator(url)
+    except ValidationError as exc:
+        raise ApplicationError(
+            _("The media link must be a full http or https address."), field="media_url"
+        ) from exc
+    if len(url) > 500:
+        raise ApplicationError(_("The media link is too long: at most 500 characters."), field="media_url")
+    return url
+
+
 def clean_extra(category: Category, answers: dict | None) -> dict:
     """Check the answers to a category's extra fields against its schema."""
     answers = answers or {}
@@ -406,6 +425,7 @@ def case_create(
     reporter_name: str = "",
     reporter_phone: str = "",
     station=None,
+    media_url: str = "",
     now: datetime.datetime | None = None,
 ) -> Case:
     if category is None:
@@ -415,6 +435,7 @@ def case_create(
     if channel not in Case.Channel.values:
         raise ApplicationError(_("Unknown intake channel."), field="channel")
     description = _clean_description(description)
+    media_url = clean_media_url(media_url)
     photos = [p for p in photos if p]
     if len(photos) > MAX_PHOTOS:
         raise ApplicationError(
@@ -492,6 +513,7 @@ def case_create(
         address=address.strip()[:255],
         lat=lat,
         long=long,
+        media_url=media_url,
         created_at=now,
     )
     case.response_due, case.resolution_due = deadlines(community, now, category)
