@@ -41,12 +41,12 @@ class Corner(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(90)],
     )
     quorum_percent = models.PositiveIntegerField(
-        _("quorum (% of those entitled to vote)"),
+        _("quorum (percent of those entitled to vote)"),
         default=DEFAULT_QUORUM,
         validators=[MaxValueValidator(100)],
     )
     majority_percent = models.PositiveIntegerField(
-        _("majority (% of yes among yes and no votes, to be exceeded)"),
+        _("majority (percent of yes among yes and no votes, to be exceeded)"),
         default=DEFAULT_MAJORITY,
         validators=[MinValueValidator(1), MaxValueValidator(99)],
     )

@@ -180,3 +180,11 @@ def public_overview(community: OrgUnit, *, limit: int = 20) -> dict:
             .order_by("status", "-created_at")[:limit]
         ),
     }
+
+
+def communities_managed(user) -> QuerySet:
+    from gongzhi.accounts.scoping import communities_of
+
+    from .rules import MANAGERS
+
+    return communities_of(user, MANAGERS)
