@@ -10,6 +10,7 @@ from gongzhi.core.extension_points import (
     register_home_panel,
     register_nav,
 )
+from gongzhi.deliberation.hooks import register_result_done
 
 
 def _photo_rule(user, upload) -> bool:
@@ -91,3 +92,13 @@ def _demo(context, rng, stdout):
 
 
 register_demo_step(DemoStep("cases", _demo, order=60))
+
+
+def _resolve_cases_of_result(*, topic, result, actor) -> None:
+    from .services import case_resolve_from_result
+
+    case_resolve_from_result(topic=topic, result=result, actor=actor)
+
+
+# Cases call the deliberation corner (to open a topic); the corner reaches back only through this hook.
+register_result_done(_resolve_cases_of_result)

@@ -579,8 +579,47 @@ def _open_topic(case: Case, *, actor) -> None:
         title=_("%(category)s (case #%(n)s)") % {"category": case.category.name, "n": case.pk},
         description=case.description,
         case_ref=f"case #{case.pk}",
+        case_id=case.pk,
     )
     case.save(update_fields=["topic", "updated_at"])
+
+
+def case_resolve_from_result(*, topic, result, actor) -> int:
+    """Hook of the deliberation corner (registered in extensions.py): when the result of a consultation
+    topic is done, the open cases escalated to it are resolved with the result as the resolution.
+    The reporter confirms by rating, or the case closes by itself after 7 days like any resolved case.
+    Runs inside the deliberation service's transaction."""
+    resolved = 0
+    now = timezone.now()
+    for case in (
+        Case.objects.select_for_update()
+        .select_related("community", "org_unit")
+        .filter(topic_id=topic.pk, status__in=Case.OPEN_STATES)
+    ):
+        from_status = case.status
+        case.status = S.RESOLVED
+        case.resolved_at = now
+        case.resolution_note = _("Settled by the deliberation corner: %(title)s") % {"title": result.title}
+        case.save()
+        _record(
+            case,
+            action="resolve",
+            actor=actor,
+            from_status=from_status,
+            note=case.resolution_note,
+            detail={"topic": topic.pk, "result": result.pk},
+            at=now,
+        )
+        audit.record(
+            actor=actor,
+            action="case.resolve",
+            obj=case,
+            org_unit=case.org_unit,
+            detail={"from": from_status, "to": S.RESOLVED, "topic": topic.pk},
+        )
+        _notify_status(case)
+        resolved += 1
+    return resolved
 
 
 @transaction.atomic

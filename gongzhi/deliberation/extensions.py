@@ -1,6 +1,15 @@
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.extension_points import NavItem, register_nav
+from gongzhi.core import uploads
+from gongzhi.core.extension_points import (
+    DemoStep,
+    HomePanel,
+    NavItem,
+    register_demo_step,
+    register_home_panel,
+    register_nav,
+)
 
 register_nav(
     NavItem(
@@ -11,3 +20,41 @@ register_nav(
         order=400,
     )
 )
+
+
+def _community_file_rule(user, upload) -> bool:
+    """Attachments and photos of the corner are seen by everyone who sees the community's corner."""
+    from gongzhi.accounts.scoping import reaches
+
+    from .selectors import VIEWER_ROLES
+
+    return reaches(user, upload.org_unit, VIEWER_ROLES)
+
+
+uploads.register_access_rule("deliberation.file", _community_file_rule)
+uploads.register_access_rule("deliberation.photo", _community_file_rule)
+
+
+def _panel(request):
+    from . import selectors
+
+    user = request.user
+    meetings = list(selectors.meeting_list(user=user, upcoming=True)[:3])
+    votes = list(selectors.decision_list(user=user).filter(status="open").order_by("closes_at")[:3])
+    if not meetings and not votes:
+        return None
+    return render_to_string(
+        "deliberation/partials/panel.html", {"meetings": meetings, "votes": votes}, request=request
+    )
+
+
+register_home_panel(HomePanel("deliberation", _panel, "deliberation.view_topics", order=400))
+
+
+def _demo(context, rng, stdout):
+    from .demo import build
+
+    build(context, rng, stdout)
+
+
+register_demo_step(DemoStep("deliberation", _demo, order=70))
