@@ -81,7 +81,8 @@ def verify_second_factor(client, user):
     """Mark a test client's session as having passed two-factor sign-in, the way django-otp's
     `otp_login` does after a real code: with a confirmed device of the user."""
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from gongzhi.accounts.models import TOTPDevice
 
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is None:

@@ -56,9 +56,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    # django-otp's core only: its otp_totp / otp_static plugins store the TOTP key and the recovery
+    # codes in plain text; gongzhi.accounts has its own devices (key encrypted, codes hashed).
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
     *[f"gongzhi.{app}" for app in GONGZHI_APPS],
     "gongzhi.api",
 ]

@@ -9,7 +9,8 @@ def _demo_two_factor(context, rng, out=None):
     """Demo staff accounts get an authenticator with the known development key, so that `make run`
     logins work: `python manage.py accounts_otp` prints the current code (accounts_logins says how)."""
     from django.conf import settings
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from gongzhi.accounts.models import TOTPDevice
 
     from . import security, services
     from .models import User

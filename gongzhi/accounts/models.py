@@ -1,8 +1,17 @@
+import secrets
+import time
+from base64 import b32encode
+from binascii import unhexlify
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
 
 from gongzhi.core import crypto
 from gongzhi.core.fields import EncryptedTextField
@@ -154,3 +163,141 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+# --- second factor: secrets encrypted or hashed at rest ---------------------------------------------
+#
+# django-otp's own plugins keep the TOTP key and the recovery codes in plain text. These devices
+# take their place: the TOTP key lives in an EncryptedTextField (AES-GCM under GONGZHI_DATA_KEY,
+# re-encrypted by core_rotate_key) and the recovery codes are kept only as a keyed HMAC (the blind
+# index key), so a copy of the database neither yields a second factor nor lets one be guessed
+# offline. The TOTP arithmetic is django-otp's (django_otp.oath.TOTP); its plain-text plugins are
+# not installed (their models cannot even be imported), so the few methods are written out here.
+
+
+def _default_totp_key() -> str:
+    from django_otp.util import random_hex
+
+    return random_hex(20)
+
+
+def _totp_key_validator(value):
+    from django_otp.util import hex_validator
+
+    return hex_validator()(value)
+
+
+class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+    """A TOTP authenticator (RFC 6238) whose hex key is stored encrypted."""
+
+    key = EncryptedTextField(default=_default_totp_key, validators=[_totp_key_validator])
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = _("TOTP device")
+        verbose_name_plural = _("TOTP devices")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def bin_key(self) -> bytes:
+        return unhexlify(self.key.encode())
+
+    def get_throttle_factor(self):
+        return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)
+
+    def verify_token(self, token) -> bool:
+        allowed, _reason = self.verify_is_allowed()
+        if not allowed:
+            return False
+        try:
+            token = int(token)
+        except (TypeError, ValueError):
+            verified = False
+        else:
+            totp = TOTP(self.bin_key, self.step, self.t0, self.digits, self.drift)
+            totp.time = time.time()
+            # A code is accepted once: only time steps after the last verified one count.
+            verified = totp.verify(token, self.tolerance, self.last_t + 1)
+            if verified:
+                self.last_t = totp.t()
+                if getattr(settings, "OTP_TOTP_SYNC", True):
+                    self.drift = totp.drift
+                self.throttle_reset(commit=False)
+                self.set_last_used_timestamp(commit=False)
+                self.save()
+        if not verified:
+            self.throttle_increment(commit=True)
+        return verified
+
+    @property
+    def config_url(self) -> str:
+        """The otpauth:// URL an authenticator app reads from the enrolment QR code."""
+        label = str(self.user.get_username())
+        params = {
+            "secret": b32encode(self.bin_key),
+            "algorithm": "SHA1",
+            "digits": self.digits,
+            "period": self.step,
+        }
+        query = urlencode(params)
+        issuer = getattr(settings, "OTP_TOTP_ISSUER", "")
+        if callable(issuer):
+            issuer = issuer(self)
+        if issuer:
+            issuer = issuer.replace(":", "")
+            label = f"{issuer}:{label}"
+            query += f"&issuer={quote(issuer)}"
+        return f"otpauth://totp/{quote(label)}?{query}"
+
+
+def recovery_code_hash(code: str) -> str:
+    return crypto.blind_index("".join(code.split()).lower(), purpose="otp-recovery")
+
+
+class RecoveryCodeDevice(TimestampMixin, ThrottlingMixin, Device):
+    """Ten single-use recovery codes, stored as keyed hashes; a used code is deleted."""
+
+    class Meta(Device.Meta):
+        verbose_name = _("recovery codes")
+        verbose_name_plural = _("recovery codes")
+
+    def get_throttle_factor(self):
+        return getattr(settings, "OTP_STATIC_THROTTLE_FACTOR", 1)
+
+    def verify_token(self, token):
+        allowed, _reason = self.verify_is_allowed()
+        if not allowed:
+            return False
+        match = self.codes.filter(code_hash=recovery_code_hash(str(token))).first()
+        if match is None:
+            self.throttle_increment()
+            return False
+        match.delete()
+        self.throttle_reset(commit=False)
+        self.set_last_used_timestamp(commit=False)
+        self.save()
+        return True
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+
+    def __str__(self):
+        return f"{self.device_id}: {self.code_hash[:8]}…"
+
+    @staticmethod
+    def random_code() -> str:
+        """Eight base32 characters (40 random bits), as django-otp's static tokens."""
+        return b32encode(secrets.token_bytes(5)).decode().lower()

@@ -270,7 +270,7 @@ RECOVERY_CODE_COUNT = 10
 @transaction.atomic
 def otp_enrol_start(*, user: User, key: str | None = None):
     """An unconfirmed TOTP device for the enrolment page; confirmed once the user types a code."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from .models import TOTPDevice
 
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     kwargs = {"key": key} if key else {}
@@ -281,8 +281,7 @@ def otp_enrol_start(*, user: User, key: str | None = None):
 def otp_enrol_confirm(*, user: User, device, token: str) -> list[str]:
     """Check the first code, confirm the device, and return 10 fresh single-use recovery codes
     (shown once). Any earlier device of the user is replaced."""
-    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from .models import RecoveryCode, RecoveryCodeDevice, TOTPDevice, recovery_code_hash
 
     if device.user_id != user.pk or device.confirmed:
         raise ApplicationError(_("Start the enrolment again."), code="invalid")
@@ -292,10 +291,13 @@ def otp_enrol_confirm(*, user: User, device, token: str) -> list[str]:
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    StaticDevice.objects.filter(user=user).delete()
-    static = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
-    codes = [StaticToken.random_token() for _i in range(RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create([StaticToken(device=static, token=c) for c in codes])
+    RecoveryCodeDevice.objects.filter(user=user).delete()
+    recovery = RecoveryCodeDevice.objects.create(user=user, name="recovery", confirmed=True)
+    # Shown once; only their keyed hashes are stored.
+    codes = [RecoveryCode.random_code() for _i in range(RECOVERY_CODE_COUNT)]
+    RecoveryCode.objects.bulk_create(
+        [RecoveryCode(device=recovery, code_hash=recovery_code_hash(c)) for c in codes]
+    )
     audit.record(actor=user, action="otp.enrol", obj=user, kind="auth")
     return codes
 
@@ -312,7 +314,7 @@ def otp_check(*, user: User, token: str):
         obj=user,
         kind="auth",
         outcome="success" if device is not None else "failed",
-        detail={"recovery_code": device is not None and device.__class__.__name__ == "StaticDevice"},
+        detail={"recovery_code": device is not None and device.__class__.__name__ == "RecoveryCodeDevice"},
     )
     return device
 
@@ -321,21 +323,20 @@ def otp_check(*, user: User, token: str):
 def otp_reset(*, actor, user: User) -> None:
     """The security admin removes a user's second factor (lost phone): the user enrols again at
     the next sign-in. Every session of the user ends."""
-    from django_otp.plugins.otp_static.models import StaticDevice
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from .models import RecoveryCodeDevice, TOTPDevice
 
     if actor is not None and actor.pk == user.pk:
         raise ApplicationError(
             _("Another security administrator must reset your own second factor."), code="self", status=409
         )
     TOTPDevice.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()
+    RecoveryCodeDevice.objects.filter(user=user).delete()
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
     audit.record(actor=actor, action="otp.reset", obj=user)
 
 
 def otp_enrolled(user: User) -> bool:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from .models import TOTPDevice
 
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
@@ -345,7 +346,8 @@ def otp_device_install(*, actor, user: User, key_hex: str, name: str = "demo"):
     """Give `user` a confirmed TOTP device with a known key. Only for the development demo (the
     key is public); production refuses a GONGZHI_DEMO_TOTP_KEY (gongzhi.core.checks)."""
     from django.conf import settings
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from .models import TOTPDevice
 
     if settings.IS_PRODUCTION:
         raise ApplicationError(_("Known two-factor keys are for the demo only."), code="production")

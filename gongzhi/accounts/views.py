@@ -120,7 +120,7 @@ def password_change(request):
 @ratelimit.limit("otp", per_ip=30, per_user=10, window=300)
 def otp_setup(request):
     """Enrol an authenticator app: a QR code (SVG, drawn on the server) and the key as text."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from gongzhi.accounts.models import TOTPDevice
 
     # Replacing an enrolled authenticator needs the current one: a stolen password alone must not
     # be enough to enrol the thief's phone.

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit, uploads
 from gongzhi.core.errors import ApplicationError, ConflictError
-from gongzhi.core.models import OrgUnit
+from gongzhi.core.models import DataProcessingBasis, OrgUnit
+from gongzhi.core.services import processing_basis_record
 from gongzhi.registry.models import Household, Resident
 
 from . import calc
@@ -274,6 +275,12 @@ def _check_eligibility(programme: Programme, *, beneficiary: Resident | None, on
             )
 
 
+# The legal basis of every assistance file (PIPL art. 13(3), a statutory duty). Stored data, not
+# interface text: it names the regulation as it is cited.
+ASSISTANCE_STATUTE = "《社会救助暂行办法》（国务院令第649号）"
+ASSISTANCE_PURPOSE = "社会救助的申请审核、民主评议、公示、审批与发放"
+
+
 @transaction.atomic
 def application_submit(
     *,
@@ -358,6 +365,16 @@ def application_submit(
         submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     _step(application, actor=actor, action="submit", to_state=application.state, note=override_reason.strip())
+    # PIPL art. 13(3): an assistance file is held to perform a statutory duty; recorded with it.
+    processing_basis_record(
+        actor=actor,
+        obj=application,
+        org_unit=household.org_unit,
+        category=DataProcessingBasis.Category.ASSISTANCE,
+        purpose=ASSISTANCE_PURPOSE,
+        basis=DataProcessingBasis.Basis.STATUTORY,
+        statute=ASSISTANCE_STATUTE,
+    )
     audit.record(
         actor=actor,
         action="application.submit",

@@ -15,6 +15,7 @@ from gongzhi.accounts.scoping import communities_of, visible_units
 from gongzhi.core import audit, crypto
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.pagination import paginate, querystring_without_page
+from gongzhi.core.selectors import processing_basis_for
 from gongzhi.core.views import form_error
 
 from . import exports, selectors, services
@@ -143,6 +144,7 @@ def application_detail(request, pk):
         "assistance/application_detail.html",
         {
             "app": app,
+            "legal_basis": processing_basis_for(app).first(),
             "step": _next_step(request.user, app) if open_ else None,
             "can_refuse": open_ and request.user.has_perm("assistance.refuse", app),
             "can_object": app.state == Application.State.NOTICE

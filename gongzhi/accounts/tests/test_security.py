@@ -8,12 +8,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import totp
-from django_otp.plugins.otp_static.models import StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import PASSWORD, verify_second_factor
 from gongzhi.accounts import security, services
-from gongzhi.accounts.models import User
+from gongzhi.accounts.models import RecoveryCode, TOTPDevice, User
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import AuditEntry
 
@@ -274,7 +272,7 @@ def test_enrolment_with_a_qr_code_and_ten_single_use_recovery_codes(tree, make_u
     third.force_login(staff)
     assert third.post(reverse("accounts:otp_verify"), {"token": codes[0]}).status_code == 200
     assert third.get("/org/").status_code == 302
-    assert StaticToken.objects.filter(device__user=staff).count() == 9
+    assert RecoveryCode.objects.filter(device__user=staff).count() == 9
     assert AuditEntry.objects.filter(action="otp.verify", outcome="failed", actor=staff).exists()
 
 
