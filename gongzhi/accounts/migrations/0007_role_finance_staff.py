@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_user_must_change_password'),
+        ('accounts', '0006_move_plaintext_otp_devices'),
     ]
 
     operations = [
