@@ -38,7 +38,8 @@ demo: migrate
 run: demo
 	$(PY) manage.py accounts_logins
 	@$(PY) manage.py db_worker --no-reload --queue-name '*' & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py core_scheduler & scheduler=$$!; \
+	trap 'kill $$worker $$scheduler 2>/dev/null; wait $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 test: install-dev

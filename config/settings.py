@@ -161,6 +161,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Staff: a password older than this must be changed at the next request; sessions end after
 # 30 minutes idle and 12 hours in all (gongzhi.accounts.middleware.StaffSecurityMiddleware).
+# Resident imports larger than this run in the background worker (django-tasks), with a progress bar.
+GONGZHI_IMPORT_BACKGROUND_BYTES = env.int("GONGZHI_IMPORT_BACKGROUND_BYTES", default=256 * 1024)
 GONGZHI_PASSWORD_MAX_AGE_DAYS = env.int("GONGZHI_PASSWORD_MAX_AGE_DAYS", default=90)
 GONGZHI_STAFF_IDLE_SECONDS = env.int("GONGZHI_STAFF_IDLE_SECONDS", default=30 * 60)
 GONGZHI_STAFF_SESSION_SECONDS = env.int("GONGZHI_STAFF_SESSION_SECONDS", default=12 * 3600)

@@ -47,6 +47,8 @@ def server():
         "LOG_LEVEL": "WARNING",
         "GONGZHI_ENV": "development",
         "DEBUG": "0",
+        # Imports of more than 2 KB go to the background worker, so a journey can watch the progress bar.
+        "GONGZHI_IMPORT_BACKGROUND_BYTES": "2048",
     }
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)

@@ -1,3 +1,5 @@
+import datetime
+
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
@@ -5,9 +7,11 @@ from gongzhi.core.extension_points import (
     DemoStep,
     HomePanel,
     NavItem,
+    PeriodicJob,
     register_demo_step,
     register_home_panel,
     register_nav,
+    register_periodic_job,
 )
 from gongzhi.core.uploads import register_access_rule
 
@@ -58,3 +62,14 @@ def _demo(context, rng, stdout):
 register_home_panel(HomePanel("assistance.mine", _my_applications, "assistance.view_own", order=520))
 register_home_panel(HomePanel("assistance.queues", _queues, "assistance.view_files", order=520))
 register_demo_step(DemoStep("assistance", _demo, order=60))
+
+
+# Periodic jobs run by core_scheduler (started beside the server by `make run`).
+register_periodic_job(
+    PeriodicJob(
+        "assistance_reviews",
+        _("Open the periodic reviews of assistance files"),
+        "assistance_reviews",
+        at=datetime.time(2, 0),
+    )
+)

@@ -1,3 +1,5 @@
+import datetime
+
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
@@ -6,9 +8,11 @@ from gongzhi.core.extension_points import (
     DemoStep,
     HomePanel,
     NavItem,
+    PeriodicJob,
     register_demo_step,
     register_home_panel,
     register_nav,
+    register_periodic_job,
 )
 from gongzhi.deliberation.hooks import register_result_done
 
@@ -102,3 +106,22 @@ def _resolve_cases_of_result(*, topic, result, actor) -> None:
 
 # Cases call the deliberation corner (to open a topic); the corner reaches back only through this hook.
 register_result_done(_resolve_cases_of_result)
+
+
+# Periodic jobs run by core_scheduler (started beside the server by `make run`).
+register_periodic_job(
+    PeriodicJob(
+        "cases_autoclose",
+        _("Close resolved cases left unrated for 7 days"),
+        "cases_autoclose",
+        every=datetime.timedelta(hours=1),
+    )
+)
+register_periodic_job(
+    PeriodicJob(
+        "cases_escalate_overdue",
+        _("Escalate overdue cases to the secretary"),
+        "cases_escalate_overdue",
+        every=datetime.timedelta(minutes=15),
+    )
+)

@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from gongzhi.api.pagination import PagePagination
@@ -107,3 +107,72 @@ def list_notifications(request):
 )
 def mark_notifications_read(request, payload: MarkReadIn):
     return {"count": services.notification_mark_read(user=request.user, notification_ids=payload.ids)}
+
+
+class JobRunOut(Schema):
+    id: int
+    job: str
+    run_key: str
+    manual: bool
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str
+    output: str
+
+
+class JobStatusOut(Schema):
+    key: str
+    label: str
+    command: str
+    schedule: str
+    next_due: datetime
+    last_run: JobRunOut | None
+    last_success: JobRunOut | None
+
+
+def _require(request, perm):
+    from django.core.exceptions import PermissionDenied
+
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+@router.get("/jobs", response=list[JobStatusOut], summary="Periodic jobs with their schedule and last runs")
+def list_jobs(request):
+    _require(request, "core.view_jobs")
+    return [
+        {
+            "key": s["job"].key,
+            "label": str(s["job"].label),
+            "command": s["job"].command,
+            "schedule": s["schedule"],
+            "next_due": s["next_due"],
+            "last_run": s["last"],
+            "last_success": s["last_success"],
+        }
+        for s in selectors.job_status()
+    ]
+
+
+@router.get("/job-runs", response=list[JobRunOut], summary="Runs of the periodic jobs, newest first")
+@paginate(PagePagination)
+def list_job_runs(request, job: str | None = None, outcome: str | None = None):
+    _require(request, "core.view_jobs")
+    return selectors.job_runs(job=job, outcome=outcome)
+
+
+@router.post(
+    "/jobs/{key}/run",
+    response={201: JobRunOut},
+    summary='Run a periodic job now; 409 {"code": "job_running"}',
+)
+def run_job(request, key: str):
+    from django.http import Http404
+
+    from . import scheduler
+
+    _require(request, "core.run_jobs")
+    job = scheduler.get_job(key)
+    if job is None:
+        raise Http404
+    return Status(201, scheduler.run_now(job))

@@ -95,3 +95,16 @@ def add_working_days(org_unit, start: datetime.datetime, days: int) -> datetime.
 
 def is_working_day(org_unit, day: datetime.date) -> bool:
     return WorkingTime(calendar_for(org_unit), day, horizon_days=0).is_working_day(day)
+
+
+def holidays(org_unit, start: datetime.date, end: datetime.date) -> dict[datetime.date, str]:
+    """The public holidays (dated closed exceptions) of the unit's calendar between two dates, with
+    their notes. Two queries; rooms, counters and deadlines all read holidays from here."""
+    cal = calendar_for(org_unit)
+    if not cal.pk:
+        return {}
+    return dict(
+        WorkCalendarDay.objects.filter(calendar=cal, is_working=False, date__gte=start, date__lte=end)
+        .order_by("date")
+        .values_list("date", "note")
+    )

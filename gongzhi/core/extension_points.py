@@ -2,9 +2,11 @@
 
 - navigation entries (shown only to users a named permission allows),
 - panels on the role home pages,
-- demo builders run by `core_demo` in order.
+- demo builders run by `core_demo` in order,
+- periodic jobs run by `core_scheduler`.
 """
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -66,3 +68,32 @@ def home_panels():
 
 def demo_steps():
     return sorted(registry.demo.values(), key=lambda s: (s.order, s.key))
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A management command that `core_scheduler` runs on a schedule: every `every` (a timedelta),
+    or once a day at local time `at` (catching up the same day when the runner starts later)."""
+
+    key: str
+    label: str  # a lazy translation
+    command: str  # the management command's name, run with no arguments
+    every: datetime.timedelta | None = None
+    at: datetime.time | None = None
+
+    def __post_init__(self):
+        if (self.every is None) == (self.at is None):
+            raise ValueError(f"periodic job {self.key}: give exactly one of every= or at=")
+        if self.every is not None and self.every < datetime.timedelta(minutes=1):
+            raise ValueError(f"periodic job {self.key}: run at most once a minute")
+
+
+_periodic: dict[str, PeriodicJob] = {}
+
+
+def register_periodic_job(job: PeriodicJob) -> None:
+    _periodic[job.key] = job
+
+
+def periodic_jobs() -> list[PeriodicJob]:
+    return sorted(_periodic.values(), key=lambda j: j.key)

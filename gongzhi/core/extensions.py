@@ -9,6 +9,7 @@ from .models import OrgUnit
 register_nav(NavItem("org", _("Organisation"), "core:orgunit_list", "core.view_orgunits", order=900))
 register_nav(NavItem("stations", _("Grid stations"), "core:station_list", "core.view_stations", order=910))
 register_nav(NavItem("audit", _("Audit log"), "core:audit_list", "accounts.view_audit", order=960))
+register_nav(NavItem("jobs", _("Periodic jobs"), "core:job_list", "core.view_jobs", order=970))
 register_nav(NavItem("partners", _("Partner units"), "core:partner_list", "core.view_partners", order=920))
 
 

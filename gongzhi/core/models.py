@@ -350,3 +350,42 @@ class DataProcessingBasis(models.Model):
 
     def __str__(self):
         return f"{self.object_type}:{self.object_id} · {self.get_category_display()} · {self.get_basis_display()}"
+
+
+class JobRun(models.Model):
+    """One run of a periodic job by `core_scheduler`. The run key names the job and its slot (a day or
+    an interval); its uniqueness is the lock that lets only one of several runners take a slot."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", _("running")
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+
+    job = models.CharField(_("job"), max_length=64, db_index=True)
+    run_key = models.CharField(max_length=120, unique=True)
+    manual = models.BooleanField(_("started by hand"), default=False)
+    started_at = models.DateTimeField(_("started"), default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.RUNNING)
+    output = models.TextField(_("output"), blank=True)
+    host = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["job", "-started_at"], name="jobrun_job_started_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome="running", finished_at__isnull=True)
+                | (~Q(outcome="running") & Q(finished_at__isnull=False)),
+                name="jobrun_finished_iff_done",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.job} · {self.started_at:%Y-%m-%d %H:%M} · {self.outcome}"
+
+    @property
+    def duration(self):
+        return self.finished_at - self.started_at if self.finished_at else None

@@ -24,3 +24,6 @@ rules.add_perm("core.manage_partner", covers(*_community_managers))
 # Unmasked ID and phone numbers: the community's own workers, for objects in their area only
 # (gongzhi.core.personal_data.reveal, which also writes the access entry).
 rules.add_perm("core.unmask_personal_data", covers(Role.GRID_WORKER, *_community_managers))
+# Periodic jobs: the system admin watches the runs and may start a job by hand; the audit admin reads.
+rules.add_perm("core.view_jobs", is_system_admin | has_role(Role.AUDIT_ADMIN))
+rules.add_perm("core.run_jobs", is_system_admin)

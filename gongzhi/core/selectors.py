@@ -108,3 +108,50 @@ def audit_search(
     if kind:
         qs = qs.filter(kind=kind)
     return qs.select_related("org_unit").order_by("-id")
+
+
+def job_status(*, now=None) -> list[dict]:
+    """Each registered periodic job with its schedule, its next slot, its last run and last success
+    (three queries whatever the number of jobs and runs)."""
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from .extension_points import periodic_jobs
+    from .models import JobRun
+    from .scheduler import describe, next_due
+
+    now = now or timezone.now()
+    jobs = periodic_jobs()
+    keys = [j.key for j in jobs]
+
+    def latest_ids(qs):
+        return set(
+            qs.filter(job__in=keys).values("job").annotate(last=Max("id")).values_list("last", flat=True)
+        )
+
+    last_ids = latest_ids(JobRun.objects.all())
+    ok_ids = latest_ids(JobRun.objects.filter(outcome=JobRun.Outcome.SUCCEEDED))
+    runs = list(JobRun.objects.filter(id__in=last_ids | ok_ids)) if last_ids else []
+    last = {r.job: r for r in runs if r.id in last_ids}
+    ok = {r.job: r for r in runs if r.id in ok_ids}
+    return [
+        {
+            "job": j,
+            "schedule": describe(j),
+            "last": last.get(j.key),
+            "last_success": ok.get(j.key),
+            "next_due": next_due(j, now),
+        }
+        for j in jobs
+    ]
+
+
+def job_runs(*, job: str | None = None, outcome: str | None = None) -> QuerySet:
+    from .models import JobRun
+
+    qs = JobRun.objects.all()
+    if job:
+        qs = qs.filter(job=job)
+    if outcome:
+        qs = qs.filter(outcome=outcome)
+    return qs.order_by("-started_at", "-id")

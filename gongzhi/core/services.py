@@ -299,3 +299,43 @@ def audit_purge(*, actor, before) -> int:
         detail={"through_id": last["id"], "last_hmac": last["hmac"], "deleted": count},
     )
     return count
+
+
+@transaction.atomic
+def calendar_day_set(*, actor, org_unit: OrgUnit, date: datetime.date, is_working: bool, note: str = ""):
+    """Mark a date of the unit's work calendar as a public holiday (is_working False) or as a worked
+    day (调休). A unit without a calendar of its own gets one, copying the hours it inherited, so the
+    holiday applies to its subtree only."""
+    from .calendar import calendar_for
+    from .models import WorkCalendar, WorkCalendarDay
+
+    own = WorkCalendar.objects.select_for_update().filter(org_unit=org_unit).first()
+    if own is None:
+        inherited = calendar_for(org_unit)
+        own = WorkCalendar.objects.create(
+            org_unit=org_unit,
+            name=org_unit.name,
+            working_weekdays=inherited.working_weekdays,
+            morning_start=inherited.morning_start,
+            morning_end=inherited.morning_end,
+            afternoon_start=inherited.afternoon_start,
+            afternoon_end=inherited.afternoon_end,
+        )
+        if inherited.pk:  # the inherited dated exceptions still hold below this unit
+            WorkCalendarDay.objects.bulk_create(
+                [
+                    WorkCalendarDay(calendar=own, date=d.date, is_working=d.is_working, note=d.note)
+                    for d in inherited.days.all()
+                ]
+            )
+    day, created = WorkCalendarDay.objects.update_or_create(
+        calendar=own, date=date, defaults={"is_working": is_working, "note": note[:100]}
+    )
+    audit.record(
+        actor=actor,
+        action="calendar.day_set",
+        obj=day,
+        org_unit=org_unit,
+        detail={"date": date.isoformat(), "is_working": is_working, "created": created},
+    )
+    return day

@@ -23,6 +23,8 @@ urlpatterns = [
     path("notifications/read/", views.notification_read, name="notification_read"),
     path("files/<uuid:pk>/", views.upload_serve, name="upload"),
     path("privacy/", views.privacy, name="privacy"),
+    path("jobs/", views.job_list, name="job_list"),
+    path("jobs/<str:key>/run/", views.job_run, name="job_run"),
     path("audit/", views.audit_list, name="audit_list"),
     path("audit/export.<str:fmt>", views.audit_export, name="audit_export"),
 ]

@@ -502,3 +502,52 @@ def audit_export(request, fmt):
     response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.{fmt}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- periodic jobs (system admin) ----------------------------------------------------------------
+
+
+@permission_required("core.view_jobs", raise_exception=True)
+def job_list(request):
+    from .models import JobRun
+    from .scheduler import periodic_jobs
+
+    keys = {j.key for j in periodic_jobs()}
+    job = request.GET.get("job") if request.GET.get("job") in keys else None
+    outcome = request.GET.get("outcome") if request.GET.get("outcome") in JobRun.Outcome.values else None
+    page = paginate(request, selectors.job_runs(job=job, outcome=outcome))
+    return render(
+        request,
+        "core/job_list.html",
+        {
+            "status": selectors.job_status(),
+            "page": page,
+            "qs": querystring_without_page(request),
+            "job": job,
+            "outcome": outcome,
+            "outcomes": JobRun.Outcome.choices,
+            "can_run": request.user.has_perm("core.run_jobs"),
+        },
+    )
+
+
+@require_POST
+@permission_required("core.run_jobs", raise_exception=True)
+def job_run(request, key):
+    from .models import JobRun
+    from .scheduler import get_job, run_now
+
+    job = get_job(key)
+    if job is None:
+        raise Http404
+    try:
+        run = run_now(job)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(f"{reverse('core:job_list')}?job={job.key}")
+    if run.outcome == JobRun.Outcome.SUCCEEDED:
+        last_line = run.output.splitlines()[-1] if run.output else "—"
+        messages.success(request, _("The job ran: %(output)s") % {"output": last_line})
+    else:
+        messages.error(request, _("The job failed; see its output below."))
+    return redirect(f"{reverse('core:job_list')}?job={job.key}")

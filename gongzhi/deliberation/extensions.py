@@ -1,3 +1,5 @@
+import datetime
+
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
@@ -6,9 +8,11 @@ from gongzhi.core.extension_points import (
     DemoStep,
     HomePanel,
     NavItem,
+    PeriodicJob,
     register_demo_step,
     register_home_panel,
     register_nav,
+    register_periodic_job,
 )
 
 register_nav(
@@ -58,3 +62,13 @@ def _demo(context, rng, stdout):
 
 
 register_demo_step(DemoStep("deliberation", _demo, order=70))
+
+# Run by core_scheduler: household votes whose period has ended are closed and counted.
+register_periodic_job(
+    PeriodicJob(
+        "deliberation_close_votes",
+        _("Close household votes whose period has ended"),
+        "deliberation_close_votes",
+        every=datetime.timedelta(minutes=15),
+    )
+)

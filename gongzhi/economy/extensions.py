@@ -9,9 +9,11 @@ from gongzhi.core.extension_points import (
     DemoStep,
     HomePanel,
     NavItem,
+    PeriodicJob,
     register_demo_step,
     register_home_panel,
     register_nav,
+    register_periodic_job,
 )
 
 from .roles import READ_ROLES
@@ -51,3 +53,14 @@ def _demo(context, rng, stdout):
 
 
 register_demo_step(DemoStep("economy", _demo, order=70))
+
+
+# Periodic jobs run by core_scheduler (started beside the server by `make run`).
+register_periodic_job(
+    PeriodicJob(
+        "economy_daily",
+        _("Rent invoices, lease expiry and reminders"),
+        "economy_daily",
+        at=datetime.time(1, 0),
+    )
+)

@@ -1,3 +1,5 @@
+import datetime
+
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
@@ -7,9 +9,11 @@ from gongzhi.core.extension_points import (
     DemoStep,
     HomePanel,
     NavItem,
+    PeriodicJob,
     register_demo_step,
     register_home_panel,
     register_nav,
+    register_periodic_job,
 )
 
 
@@ -56,3 +60,14 @@ register_home_panel(HomePanel("points.queues", _staff_panel, "points.use_counter
 uploads.register_access_rule("points.award", _can_view_upload)
 uploads.register_access_rule("points.reward", _can_view_upload)
 register_demo_step(DemoStep("points", _demo, order=40))
+
+
+# Periodic jobs run by core_scheduler (started beside the server by `make run`).
+register_periodic_job(
+    PeriodicJob(
+        "points_expire",
+        _("Expire points past the community's validity"),
+        "points_expire",
+        at=datetime.time(3, 0),
+    )
+)

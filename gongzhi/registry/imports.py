@@ -450,7 +450,7 @@ def import_start(*, actor, file, org_unit: OrgUnit, mode: str = ImportJob.Mode.A
     audit.record(
         actor=actor, action="import.start", obj=job, detail={"file": name, "size": len(data), "mode": mode}
     )
-    if len(data) > BACKGROUND_ABOVE_BYTES:
+    if len(data) > getattr(settings, "GONGZHI_IMPORT_BACKGROUND_BYTES", BACKGROUND_ABOVE_BYTES):
         from .tasks import run_import_task
 
         transaction.on_commit(lambda: run_import_task.enqueue(job.pk))

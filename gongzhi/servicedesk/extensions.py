@@ -1,3 +1,5 @@
+import datetime
+
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
@@ -5,9 +7,11 @@ from gongzhi.core.extension_points import (
     DemoStep,
     HomePanel,
     NavItem,
+    PeriodicJob,
     register_demo_step,
     register_home_panel,
     register_nav,
+    register_periodic_job,
 )
 
 from . import selectors
@@ -76,3 +80,14 @@ register_nav(
 register_home_panel(HomePanel("servicedesk.desk", _desk_panel, "servicedesk.view_records", order=300))
 register_home_panel(HomePanel("servicedesk.mine", _resident_panel, "servicedesk.book_appointment", order=300))
 register_demo_step(DemoStep("servicedesk", _demo, order=130))
+
+
+# Periodic jobs run by core_scheduler (started beside the server by `make run`).
+register_periodic_job(
+    PeriodicJob(
+        "servicedesk_remind",
+        _("Remind staff of due errands, mark missed appointments"),
+        "servicedesk_remind",
+        at=datetime.time(8, 30),
+    )
+)

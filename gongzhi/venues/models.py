@@ -82,7 +82,8 @@ class OpeningHours(models.Model):
 
 
 class ClosedDay(models.Model):
-    """A day the rooms are closed: a public holiday for the whole community (room empty) or one room."""
+    """A day one room is closed (repairs, an exhibition...). Public holidays, which close every room,
+    are not kept here but in the community's work calendar (core.calendar.holidays)."""
 
     org_unit = models.ForeignKey(
         OrgUnit, verbose_name=_("community"), on_delete=models.CASCADE, related_name="+"
@@ -90,8 +91,6 @@ class ClosedDay(models.Model):
     room = models.ForeignKey(
         Room,
         verbose_name=_("room"),
-        null=True,
-        blank=True,
         on_delete=models.CASCADE,
         related_name="closed_days",
     )
@@ -103,12 +102,7 @@ class ClosedDay(models.Model):
         verbose_name_plural = _("closed days")
         ordering = ["date"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["org_unit", "date"], condition=Q(room__isnull=True), name="closedday_unique_community"
-            ),
-            models.UniqueConstraint(
-                fields=["room", "date"], condition=Q(room__isnull=False), name="closedday_unique_room"
-            ),
+            models.UniqueConstraint(fields=["room", "date"], name="closedday_unique_room"),
         ]
 
     def __str__(self):

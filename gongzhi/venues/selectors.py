@@ -3,9 +3,11 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gongzhi.accounts.roles import READER_ROLES
 from gongzhi.accounts.scoping import community_scope_q, scope_q
+from gongzhi.core import calendar
 
 from .models import Booking, ClosedDay, OpeningHours, Room
 from .rules import VIEWERS
@@ -51,11 +53,25 @@ def visible_booking(*, user, pk) -> Booking | None:
     )
 
 
-def closed_days(*, user, since: datetime.date | None = None) -> QuerySet:
-    qs = ClosedDay.objects.filter(scope_q(user, READER_ROLES)).select_related("room", "org_unit")
-    if since:
-        qs = qs.filter(date__gte=since)
-    return qs.order_by("date")
+def closed_days(*, user, since: datetime.date | None = None, horizon_days: int = 400) -> list[dict]:
+    """Closed days ahead in the user's communities: public holidays from the work calendar (every
+    room) and single rooms' closed days, by date."""
+    from gongzhi.accounts.scoping import communities_of
+
+    since = since or timezone.localdate()
+    until = since + datetime.timedelta(days=horizon_days)
+    rows = [
+        {"date": c.date, "room": c.room, "note": c.note, "holiday": False, "community": c.org_unit}
+        for c in ClosedDay.objects.filter(scope_q(user, READER_ROLES), date__gte=since, date__lte=until)
+        .select_related("room", "org_unit")
+        .order_by("date")
+    ]
+    for community in communities_of(user, READER_ROLES):
+        rows += [
+            {"date": d, "room": None, "note": note, "holiday": True, "community": community}
+            for d, note in calendar.holidays(community, since, until).items()
+        ]
+    return sorted(rows, key=lambda r: (r["date"], r["room"] is not None))
 
 
 @dataclass
@@ -76,18 +92,18 @@ class Day:
 
 def week_grid(room: Room, monday: datetime.date, *, slot_minutes: int = 60, now=None) -> list[Day]:
     """The week's days with hourly slots inside the opening hours: free, taken, pending, past or closed.
-    Three queries whatever the week holds (hours are prefetched by room_list)."""
+    At most five queries whatever the week holds (hours are prefetched by room_list; public
+    holidays come from the community's work calendar)."""
     now = now or timezone.now()
     hours = {h.weekday: h for h in room.opening_hours.all()}
     days = [monday + datetime.timedelta(days=i) for i in range(7)]
     start = timezone.make_aware(datetime.datetime.combine(days[0], datetime.time(0)))
     end = start + datetime.timedelta(days=7)
     closed = {
-        c.date: c.note
-        for c in ClosedDay.objects.filter(
-            Q(room=room) | Q(room__isnull=True, org_unit_id=room.org_unit_id), date__in=days
-        )
+        d: note or _("public holiday")
+        for d, note in calendar.holidays(room.org_unit, days[0], days[-1]).items()
     }
+    closed.update({c.date: c.note for c in ClosedDay.objects.filter(room=room, date__in=days)})
     bookings = list(
         Booking.objects.filter(room=room, status__in=Booking.HOLDING, start__lt=end, end__gt=start).order_by(
             "start"

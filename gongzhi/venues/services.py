@@ -15,13 +15,13 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.roles import WORKER_ROLES, Role
 from gongzhi.accounts.scoping import reaches
-from gongzhi.core import audit
+from gongzhi.core import audit, calendar
+from gongzhi.core import services as core_services
 from gongzhi.core.errors import ApplicationError, ConflictError
 from gongzhi.core.models import OrgUnit
 
@@ -128,10 +128,17 @@ def room_update(*, actor, room: Room, hours: dict | None = None, **fields) -> Ro
 def closedday_create(
     *, actor, org_unit: OrgUnit, date: datetime.date, note: str = "", room: Room | None = None
 ):
-    if room is not None and room.org_unit_id != org_unit.pk:
+    """Close one room for a day, or (room None) mark a public holiday in the community's work
+    calendar, which closes every room and also counts for deadlines and the service desk."""
+    if room is None:
+        if date in calendar.holidays(org_unit, date, date):
+            raise ConflictError(_("This day is already closed."), code="duplicate", field="date")
+        return core_services.calendar_day_set(
+            actor=actor, org_unit=org_unit, date=date, is_working=False, note=note
+        )
+    if room.org_unit_id != org_unit.pk:
         raise ApplicationError(_("The room is in another community."), field="room")
-    exists = ClosedDay.objects.filter(org_unit=org_unit, date=date, room=room).exists()
-    if exists:
+    if ClosedDay.objects.filter(room=room, date=date).exists():
         raise ConflictError(_("This day is already closed."), code="duplicate", field="date")
     day = ClosedDay.objects.create(org_unit=org_unit, date=date, note=note, room=room)
     audit.record(actor=actor, action="closedday.create", obj=day, detail={"date": str(date)})
@@ -167,12 +174,22 @@ def _local(dt: datetime.datetime) -> datetime.datetime:
     return timezone.localtime(dt)
 
 
-def is_closed(room: Room, day: datetime.date) -> ClosedDay | None:
-    return (
-        ClosedDay.objects.filter(Q(room=room) | Q(room__isnull=True, org_unit=room.org_unit), date=day)
-        .order_by("room_id")
-        .first()
-    )
+@dataclass
+class Closure:
+    date: datetime.date
+    note: str
+    room: Room | None = None  # None: a public holiday of the work calendar, every room is closed
+
+
+def is_closed(room: Room, day: datetime.date) -> Closure | None:
+    """The room's own closed day, or a public holiday of the community's work calendar."""
+    own = ClosedDay.objects.filter(room=room, date=day).first()
+    if own is not None:
+        return Closure(day, own.note, room)
+    holiday = calendar.holidays(room.org_unit, day, day)
+    if day in holiday:
+        return Closure(day, holiday[day] or _("public holiday"))
+    return None
 
 
 def check_slot(*, room: Room, start: datetime.datetime, end: datetime.datetime, headcount: int) -> None:
