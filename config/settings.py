@@ -42,6 +42,7 @@ GONGZHI_APPS = [
     "assistance",
     "economy",
     "servicedesk",
+    "dashboard",
 ]
 
 INSTALLED_APPS = [
