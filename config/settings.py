@@ -43,6 +43,7 @@ GONGZHI_APPS = [
     "assistance",
     "economy",
     "servicedesk",
+    "dashboard",
 ]
 
 INSTALLED_APPS = [

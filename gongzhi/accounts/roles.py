@@ -6,6 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 class Role(models.TextChoices):
     RESIDENT = "resident", _("Resident")
+    # A wall-display account (大屏) that sees only aggregates; listed early so it is never anyone's
+    # primary role when they hold another.
+    DISPLAY = "display", _("Display screen")
     GRID_WORKER = "grid_worker", _("Grid worker")
     COMMUNITY_STAFF = "community_staff", _("Community staff")
     SECRETARY = "secretary", _("Community secretary")
@@ -36,6 +39,7 @@ STAFF_ROLES = PERSONAL_DATA_ROLES | ADMIN_ROLES
 # The org-unit kind each role is normally assigned at; used by forms and the demo.
 ROLE_UNIT_KIND = {
     Role.RESIDENT: "community",
+    Role.DISPLAY: "community",
     Role.GRID_WORKER: "grid",
     Role.COMMUNITY_STAFF: "community",
     Role.SECRETARY: "community",

@@ -87,6 +87,10 @@ def role_assign(*, actor, user: User, role: str, org_unit) -> RoleAssignment:
         raise ApplicationError(_("A grid worker is assigned to a grid."), field="org_unit")
     if role in (Role.RESIDENT, Role.PARTNER_STAFF) and org_unit.kind not in ("community", "grid"):
         raise ApplicationError(_("This role is assigned within a community."), field="org_unit")
+    if role == Role.DISPLAY and org_unit.kind == "grid":
+        raise ApplicationError(
+            _("A display screen shows a community, a street or a county, not a grid."), field="org_unit"
+        )
     # Three-admin separation (三权分立): lock the user's assignments, then refuse a second admin
     # role, or an admin role beside a business role.
     held = set(

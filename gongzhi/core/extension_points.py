@@ -3,7 +3,8 @@
 - navigation entries (shown only to users a named permission allows),
 - panels on the role home pages,
 - demo builders run by `core_demo` in order,
-- periodic jobs run by `core_scheduler`.
+- periodic jobs run by `core_scheduler`,
+- cockpit metrics: the figures the dashboard summarises per org unit and period.
 """
 
 import datetime
@@ -36,11 +37,38 @@ class DemoStep:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class CockpitMetric:
+    """One figure of the community cockpit, contributed by the app that owns the data.
+
+    `compute(*, start, end)` answers {org_unit_id: number} for every org unit that has data, over
+    the dates `start` <= day < `end` (for kind "flow": what happened in the span; for kind "stock":
+    the state on the day before `end`), in a fixed number of grouped queries whatever the number of
+    units. Kind "ratio" has no compute: it is `numerator` / `denominator` (two other metrics' keys)
+    as a percentage, summed first, so every level of the tree shares one definition."""
+
+    key: str  # "<app>.<name>", unique
+    label: str  # a lazy translation
+    section: str  # the app or theme the tile is shown under, e.g. "cases"
+    section_label: str  # a lazy translation
+    compute: Callable | None = None
+    kind: str = "flow"  # flow | stock | ratio
+    unit: str = ""  # "" (a count), "yuan", "points", "hours", "%" (ratios)
+    numerator: str = ""
+    denominator: str = ""
+    list_url: str = ""  # the URL name of the list behind the figure
+    order: int = 100
+    tile: bool = True  # shown as a tile (False: a numerator or denominator only)
+    trend: bool = False  # drawn in the monthly trend chart
+    breakdown: bool = False  # drawn in the chart by grid / community / street
+
+
 @dataclass
 class _Registry:
     nav: dict = field(default_factory=dict)
     panels: dict = field(default_factory=dict)
     demo: dict = field(default_factory=dict)
+    cockpit: dict = field(default_factory=dict)
 
 
 registry = _Registry()
@@ -56,6 +84,13 @@ def register_home_panel(panel: HomePanel) -> None:
 
 def register_demo_step(step: DemoStep) -> None:
     registry.demo[step.key] = step
+
+
+def register_cockpit_metric(metric: CockpitMetric, *, replace: bool = True) -> None:
+    """An app registers its own figures from its extensions module. `replace=False` registers a
+    fallback that steps aside for the owning app's own definition of the same key."""
+    if replace or metric.key not in registry.cockpit:
+        registry.cockpit[metric.key] = metric
 
 
 def nav_items():
@@ -97,3 +132,7 @@ def register_periodic_job(job: PeriodicJob) -> None:
 
 def periodic_jobs() -> list[PeriodicJob]:
     return sorted(_periodic.values(), key=lambda j: j.key)
+
+
+def cockpit_metrics():
+    return sorted(registry.cockpit.values(), key=lambda m: (m.order, m.key))

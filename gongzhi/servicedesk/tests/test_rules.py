@@ -9,6 +9,7 @@ from .conftest import MONDAY_10
 
 UNIT_OF = {
     Role.RESIDENT: "grid_a1",
+    Role.DISPLAY: "community_a",
     Role.GRID_WORKER: "grid_a1",
     Role.COMMUNITY_STAFF: "community_a",
     Role.SECRETARY: "community_a",
