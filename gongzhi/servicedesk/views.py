@@ -305,7 +305,9 @@ def appointment_cancel(request, pk: int):
 @require_POST
 @login_required
 def rate_mine(request, pk: int):
-    record = get_object_or_404(ServiceRecord, pk=pk)
+    # Only the resident's own record exists for them: someone else's is a 404 whatever the form
+    # holds (checking the form first would tell a stranger which record numbers exist).
+    record = get_object_or_404(ServiceRecord, pk=pk, resident__user=request.user)
     form = RatingForm(request.POST)
     if form.is_valid():
         try:

@@ -1,82 +1,84 @@
-"""IDOR cases of the collective economy (see core/tests/test_idor.py): an object of community B, a
-finance officer of community A, and A's own object as the control for the pages that read."""
+"""IDOR cases of economy (see core/tests/test_idor.py): a project, shop unit, tenant, lease,
+invoice or payment of community B, a staff member of community A, and A's object as the control."""
 
 import datetime
-import itertools
 from decimal import Decimal
 
 from gongzhi.core.tests.test_idor import Case
 from gongzhi.economy import services
-from gongzhi.economy.models import Invoice
 
 from . import factories as f
 
-_n = itertools.count(1)
+
+class Books:
+    """One community's books: a project with a let unit, an invoice and a payment on it."""
+
+    def __init__(self, w, community):
+        self.project = f.project(community)
+        self.unit = f.unit(self.project, "A101")
+        self.tenant = f.enterprise(community, name="雪域茶馆")
+        self.lease = f.lease(self.unit, self.tenant, datetime.date(2026, 1, 1), datetime.date(2028, 12, 31))
+        services.invoices_generate(actor=None, as_of=datetime.date(2026, 1, 31), lease=self.lease)
+        self.invoice = self.lease.invoices.order_by("period_start").first()
+        self.payment = services.payment_record(
+            actor=None, invoice=self.invoice, amount=Decimal("100.00"), paid_on=datetime.date(2026, 1, 5)
+        )
 
 
-def _books(community):
-    """A project with one let unit, its tenant, lease, first invoice and a payment on it."""
-    n = next(_n)
-    project = f.project(community, name=f"商业街{n}")
-    unit = f.unit(project, f"U{n}")
-    tenant = f.enterprise(community, name=f"商户{n}")
-    start = datetime.date(2026, 1, 1)
-    lease = f.lease(unit, tenant, start, datetime.date(2026, 12, 31), deposit=Decimal("1000.00"))
-    services.invoices_generate(actor=None, as_of=start, org_unit=community)
-    invoice = Invoice.objects.filter(lease=lease).order_by("period_start").first()
-    payment = services.payment_record(
-        actor=None, invoice=invoice, amount=Decimal("10.00"), paid_on=datetime.date(2026, 1, 5)
-    )
-    return {
-        "project": project.pk,
-        "unit": unit.pk,
-        "tenant": tenant.pk,
-        "lease": lease.pk,
-        "invoice": invoice.pk,
-        "payment": payment.pk,
-    }
+def _b(w):
+    return Books(w, w.tree.community_b)
 
 
-def _b(kind):
-    return lambda w: _books(w.tree.community_b)[kind]
+def _a(w):
+    return Books(w, w.tree.community_a)
 
 
-def _a(kind):
-    return lambda w: _books(w.tree.community_a)[kind]
+def of(attr, pick):
+    return lambda w: getattr(pick(w), attr).pk
 
 
-def _finance(w):
-    return w.make_user(w.roles.FINANCE_STAFF, w.tree.community_a)
+def _project_kw(pick):
+    return lambda w: {"project_pk": pick(w).project.pk}
 
 
-PAGES = {
-    "project_detail": "project",
-    "project_edit": "project",
-    "unit_create": "project",
-    "income": "project",
-    "income_xlsx": "project",
-    "allocation_create": "project",
-    "unit_detail": "unit",
-    "unit_edit": "unit",
-    "tenant_detail": "tenant",
-    "lease_detail": "lease",
-    "lease_renew": "lease",
-    "lease_terminate": "lease",
-    "deposit_receive": "lease",
-    "deposit_return": "lease",
-    "invoice_detail": "invoice",
-    "receipt": "payment",
-}
+def _staff(w):
+    return w.make_user(w.roles.COMMUNITY_STAFF, w.tree.community_a)
+
+
+PAYMENT = {"amount": "10.00", "paid_on": "2026-01-10", "method": "bank"}
 
 CASES = {
-    **{f"economy:{name}": Case(_b(kind), _finance, own=_a(kind)) for name, kind in PAGES.items()},
-    "economy:payment_create": Case(_b("invoice"), _finance, method="post"),
-    "economy:payment_reverse": Case(_b("payment"), _finance, method="post"),
-    "api:get_unit": Case(_b("unit"), _finance, own=_a("unit")),
-    "api:get_tenant": Case(_b("tenant"), _finance, own=_a("tenant")),
-    "api:get_lease": Case(_b("lease"), _finance, own=_a("lease")),
-    "api:get_invoice": Case(_b("invoice"), _finance, own=_a("invoice")),
+    "economy:project_detail": Case(of("project", _b), _staff, own=of("project", _a)),
+    "economy:project_edit": Case(of("project", _b), _staff, own=of("project", _a)),
+    "economy:unit_create": Case(_project_kw(_b), _staff, own=_project_kw(_a)),
+    "economy:income": Case(of("project", _b), _staff, own=of("project", _a)),
+    "economy:income_xlsx": Case(of("project", _b), _staff, own=of("project", _a)),
+    "economy:allocation_create": Case(of("project", _b), _staff, own=of("project", _a)),
+    "economy:unit_detail": Case(of("unit", _b), _staff, own=of("unit", _a)),
+    "economy:unit_edit": Case(of("unit", _b), _staff, own=of("unit", _a)),
+    "economy:tenant_detail": Case(of("tenant", _b), _staff, own=of("tenant", _a)),
+    "economy:lease_detail": Case(of("lease", _b), _staff, own=of("lease", _a)),
+    "economy:lease_renew": Case(of("lease", _b), _staff, own=of("lease", _a)),
+    "economy:lease_terminate": Case(of("lease", _b), _staff, own=of("lease", _a)),
+    "economy:deposit_receive": Case(
+        of("lease", _b), _staff, method="post", data={"received_on": "2026-01-02"}
+    ),
+    "economy:deposit_return": Case(
+        of("lease", _b), _staff, method="post", data={"amount": "0", "returned_on": "2026-01-02"}
+    ),
+    "economy:invoice_detail": Case(of("invoice", _b), _staff, own=of("invoice", _a)),
+    "economy:payment_create": Case(of("invoice", _b), _staff, method="post", data=PAYMENT),
+    "economy:receipt": Case(of("payment", _b), _staff, own=of("payment", _a)),
+    "economy:payment_reverse": Case(of("payment", _b), _staff, method="post", data={"reason": "重复登记"}),
+    "api:get_unit": Case(of("unit", _b), _staff, own=of("unit", _a)),
+    "api:get_tenant": Case(of("tenant", _b), _staff, own=of("tenant", _a)),
+    "api:get_lease": Case(of("lease", _b), _staff, own=of("lease", _a)),
+    "api:get_invoice": Case(of("invoice", _b), _staff, own=of("invoice", _a)),
     "api:create_payment": Case(
-        _b("invoice"), _finance, method="post", json={"amount": "1.00", "paid_on": "2026-01-06"}
+        of("invoice", _b),
+        _staff,
+        method="post",
+        json={"amount": "10.00", "paid_on": "2026-01-10"},
+        own=of("invoice", _a),
     ),
 }
