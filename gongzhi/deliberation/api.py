@@ -412,7 +412,7 @@ def my_vote(request, decision_id: int):
     _view(request)
     decision = _get(selectors.decision_get, user=request.user, pk=decision_id)
     vote = selectors.my_vote(decision, request.user)
-    return (200, vote) if vote else (204, None)
+    return Status(200, vote) if vote else Status(204, None)
 
 
 @router.post(

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gongzhi.core.errors import ApplicationError
@@ -277,6 +277,7 @@ def test_tally_quorum_and_majority_edges(yes, no, abstain, eligible, quorum, maj
     )
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(
     yes=st.integers(0, 200),
     no=st.integers(0, 200),

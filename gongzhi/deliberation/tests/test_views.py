@@ -264,3 +264,24 @@ def test_the_door_closes_votes_after_the_time(world):
     assert services.decisions_close_due(now=timezone.now() + datetime.timedelta(days=1, minutes=1)) == 1
     decision.refresh_from_db()
     assert decision.status == "closed"
+
+
+def test_topic_and_decision_pages_cost_the_same_queries_with_more_data(
+    world, login, add_hh, django_assert_max_num_queries
+):
+    topic = services.topic_propose(
+        actor=world.alice, title="健身器材", description="空地装器材", category="facilities"
+    )
+    services.comment_add(actor=world.bob, topic=topic, body="好")
+    alice = login(world.alice)
+    url = reverse("deliberation:topic_detail", args=[topic.pk])
+    alice.get(url)
+    with django_assert_max_num_queries(30) as few:
+        alice.get(url)
+    for _ in range(4):
+        _hh, (user,) = add_hh(world.tree.grid_a2)
+        services.support_add(actor=user, topic=topic)
+        services.comment_add(actor=user, topic=topic, body="同意")
+    with django_assert_max_num_queries(len(few)):
+        page = alice.get(url).content.decode()
+    assert "5 of 10 households support this topic." in page
