@@ -162,7 +162,7 @@ def cockpit(request, pk: int, period: str | None = None):
         "children": [
             {
                 "unit_id": c["unit"].pk if c["unit"] else None,
-                "name": c["unit"].name if c["unit"] else _("Not in a grid"),
+                "name": selectors.child_name(s, c),
                 "values": c["values"],
                 "ranks": c.get("ranks", {}),
             }

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from .selectors import Summary
+from .selectors import Summary, child_name
 
 
 def report_xlsx(s: Summary, sentences: list[str]) -> bytes:
@@ -47,7 +47,7 @@ def report_xlsx(s: Summary, sentences: list[str]) -> bytes:
         columns = [f.metric for f in s.figures.values() if f.metric.tile]
         rollup.append([_("Unit"), *[str(m.label) for m in columns]])
         for c in s.children:
-            name = c["unit"].name if c["unit"] else _("Not in a grid")
+            name = child_name(s, c)
             rollup.append(
                 [
                     name,

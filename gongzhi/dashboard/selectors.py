@@ -301,13 +301,20 @@ def top_volunteers(*, unit: OrgUnit, period: Period, limit: int = 5) -> list[dic
 # --- charts and reports ------------------------------------------------------------------------------------
 
 
+def child_name(s: Summary, child: dict) -> str:
+    """A child unit's name; rows kept at the unit itself are named after it (in a community: "not in a grid")."""
+    if child["unit"] is not None:
+        return child["unit"].name
+    return _("Not in a grid") if s.unit.kind == OrgUnit.Kind.COMMUNITY else s.unit.name
+
+
 def chart_data(s: Summary) -> dict:
     """What static/dashboard/cockpit.js draws: monthly trends, figures by child unit, YoY bars."""
     breakdown = [f for f in s.figures.values() if f.metric.breakdown]
     yoy = [
         f for f in s.figures.values() if f.metric.tile and f.metric.kind != "ratio" and f.change is not None
     ]
-    names = [c["unit"].name if c["unit"] else _("Not in a grid") for c in s.children]
+    names = [child_name(s, c) for c in s.children]
     return {
         "trend": {"months": s.trend.get("months", []), "series": s.trend.get("series", [])},
         "breakdown": {
@@ -462,6 +469,7 @@ def rollup_table(s: Summary, sort: str = "") -> dict:
         rows.append(
             {
                 "unit": c["unit"],
+                "name": child_name(s, c),
                 "cells": [
                     {"text": format_value(c["values"][m.key], m.unit), "rank": ranks.get(m.key)}
                     for m in columns

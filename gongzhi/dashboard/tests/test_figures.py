@@ -140,7 +140,9 @@ def test_a_streets_rollup_is_the_sum_of_its_communities(world):
             assert rows[summary.unit.pk]["values"][key] == figure.value, key
     assert rows[t.community_a.pk]["ranks"]["registry.residents"] == 1
     assert rows[t.community_b.pk]["ranks"]["registry.residents"] == 2
-    # A community's figures by grid add up to the community's (nothing of A sits outside a grid here).
+    # Topics belong to the community, not a grid: they sit in the "not in a grid" row.
+    assert a.children[-1]["unit"] is None and a.children[-1]["values"]["deliberation.topics"] == 2
+    # A community's residents by grid add up to the community's.
     grids = {c["unit"].pk if c["unit"] else None: c for c in a.children}
     assert (
         grids[t.grid_a1.pk]["values"]["registry.residents"]
