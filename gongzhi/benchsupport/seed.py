@@ -25,6 +25,7 @@ import json
 import random
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.management.color import no_style
@@ -159,7 +160,53 @@ class Writer:
             cursor.execute(f"SELECT MAX(id) FROM {model._meta.db_table}")  # noqa: S608  # nosec B608 - model table name
             return (cursor.fetchone()[0] or 0) + 1
 
-    def insert(self, model, names: list[str], rows) -> int:
+    def insert(self, model, names: list[str], rows, *, bulk: bool = False) -> int:
+        """`bulk` (for the tables of millions of rows): on PostgreSQL the table's secondary indexes,
+        unique and foreign-key constraints are dropped for the COPY and built again after it, in
+        the same transaction: one sort per index and one join per foreign key instead of a
+        maintenance step and a trigger per row. The rebuild checks every row as the constraints
+        would have."""
+        if bulk and self.pg:
+            with self._rebuilt_afterwards(model):
+                return self._insert(model, names, rows)
+        return self._insert(model, names, rows)
+
+    @contextmanager
+    def _rebuilt_afterwards(self, model):
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            # Check the rows written so far in this transaction now: a table with pending deferred
+            # checks cannot be altered.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                " WHERE conrelid = %s::regclass AND contype IN ('f', 'u', 'x')",
+                [table],
+            )
+            constraints = cursor.fetchall()
+            cursor.execute(
+                "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+                " WHERE x.indrelid = %s::regclass AND NOT x.indisprimary"
+                " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
+                [table],
+            )
+            indexes = cursor.fetchall()
+            quoted = connection.ops.quote_name(table)
+            for name, _definition in constraints:
+                cursor.execute(f"ALTER TABLE {quoted} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+            for name, _definition in indexes:
+                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+        yield
+        with connection.cursor() as cursor:
+            for _name, definition in indexes:
+                cursor.execute(definition)
+            for name, definition in constraints:
+                cursor.execute(
+                    f"ALTER TABLE {quoted} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
+                )
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+    def _insert(self, model, names: list[str], rows) -> int:
         fields = [model._meta.get_field(n) for n in names]
         given = {f.attname for f in fields}
         tail_fields, tail = [], []
@@ -438,6 +485,7 @@ class Seeder:
                 "created_at",
             ],  # fmt: skip
             residents(),
+            bulk=True,
         )
         # The first 100 residents of the first community carry the bench resident accounts.
         first = [r for g in self.grids[: s.grids_per_community] for r in self.residents_of_grid[g][:17]]
@@ -471,29 +519,35 @@ class Seeder:
         account_id0 = w.next_id(PointAccount)
         entry_id0 = w.next_id(PointEntry)
         per = s.entries_per_resident
-        balances = [0] * s.residents
         day = 86400
+
+        def points_of(r: int, k: int, rules) -> tuple[int, int]:
+            return rules[1 + (r + k) % 3]
+
+        # The accounts first, with the balance their entries will sum to (awards only).
+        def accounts():
+            for r in range(s.residents):
+                cid = self.community_of_grid[self._grid_of(r)]
+                total = sum(points_of(r, k, self.rules_of[cid])[1] for k in range(per))
+                yield (account_id0 + r, self.rid0 + r, cid, total, total, self.now)
+
+        w.insert(
+            PointAccount,
+            ["id", "resident_id", "org_unit_id", "balance", "lifetime_earned", "opened_at"],
+            accounts(),
+        )
 
         def entries():
             eid = entry_id0
             for r in range(s.residents):
-                grid = self._grid_of(r)
-                cid = self.community_of_grid[grid]
+                cid = self.community_of_grid[self._grid_of(r)]
                 rules = self.rules_of[cid]
-                total = 0
                 for k in range(per):
-                    rule, points = rules[1 + (r + k) % 3]
-                    total += points
+                    rule, points = points_of(r, k, rules)
                     at = self.now - datetime.timedelta(seconds=rng.randrange(365 * day))
                     yield (eid, account_id0 + r, cid, "award", points, rule, f"seed-{k}", "seed", at)
                     eid += 1
-                balances[r] = total
 
-        # The ledger first (it computes the balances), then the accounts it belongs to: COPY does
-        # not check foreign keys before the transaction commits (they are DEFERRABLE INITIALLY
-        # DEFERRED in Django's PostgreSQL schema).
-        if not w.pg:
-            self._accounts(account_id0, None)
         w.insert(
             PointEntry,
             [
@@ -508,37 +562,13 @@ class Seeder:
                 "created_at",
             ],
             entries(),
+            bulk=True,
         )
-        if w.pg:
-            self._accounts(account_id0, balances)
-        else:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "UPDATE points_pointaccount SET balance = (SELECT COALESCE(SUM(points), 0) FROM points_pointentry e"
-                    " WHERE e.account_id = points_pointaccount.id), lifetime_earned = (SELECT COALESCE(SUM(points), 0)"
-                    " FROM points_pointentry e WHERE e.account_id = points_pointaccount.id) WHERE id >= %s",
-                    [account_id0],
-                )
 
     def _grid_of(self, r: int) -> int:
         s = self.s
         per_grid = s.households // s.grids
         return self.grids[min((r // s.residents_per_household) // per_grid, s.grids - 1)]
-
-    def _accounts(self, account_id0, balances):
-        s = self.s
-
-        def rows():
-            for r in range(s.residents):
-                cid = self.community_of_grid[self._grid_of(r)]
-                b = balances[r] if balances else 0
-                yield (account_id0 + r, self.rid0 + r, cid, b, b, self.now)
-
-        self.w.insert(
-            PointAccount,
-            ["id", "resident_id", "org_unit_id", "balance", "lifetime_earned", "opened_at"],
-            rows(),
-        )
 
     # --- cases --------------------------------------------------------------------------------------
 
@@ -651,8 +681,14 @@ class Seeder:
                 "updated_at",
             ],  # fmt: skip
             cases(),
+            bulk=True,
         )
-        w.insert(CaseTransition, ["id", "case_id", "action", "from_status", "to_status", "at"], transitions)
+        w.insert(
+            CaseTransition,
+            ["id", "case_id", "action", "from_status", "to_status", "at"],
+            transitions,
+            bulk=True,
+        )
 
     # --- venues -------------------------------------------------------------------------------------
 
@@ -767,6 +803,7 @@ class Seeder:
                 "counted",
             ],
             attendances,
+            bulk=True,
         )
 
     # --- finish -------------------------------------------------------------------------------------
