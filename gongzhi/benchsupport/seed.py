@@ -439,7 +439,7 @@ class Seeder:
             for r in range(s.residents):
                 h = r // s.residents_per_household
                 grid = self.grids[min(h // per_grid, s.grids - 1)]
-                rel = relationships[r % s.residents_per_household] if r % 3 < 3 else "other"
+                rel = relationships[r % s.residents_per_household]
                 gender = "male" if r % 2 else "female"
                 birth = datetime.date(1940, 1, 1) + datetime.timedelta(days=(r * 7919) % 27000)
                 name, pinyin, initials = self._name(r)
