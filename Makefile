@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install install-dev install-e2e migrate demo messages e2e clean
+.PHONY: run test lint install install-dev install-e2e migrate demo messages e2e clean bench
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -69,3 +69,11 @@ messages: install
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* 
+
+# City-scale benchmark on PostgreSQL (docs/performance.md): seeds a community-scale and a
+# district-scale database (BENCH_DATABASE_URL, default gongzhi_bench; reused when already seeded),
+# serves with gunicorn, loads with bench/load.py, writes bench/results/latest.{json,md}.
+# BENCH_QUICK=1: community scale only, short runs. Not part of `make test`.
+bench: install-dev
+	$(PIP) install --quiet -e ".[dev,bench]"
+	$(PY) bench/run.py

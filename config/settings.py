@@ -282,6 +282,9 @@ GONGZHI_BACKUP_KEY = env.str("GONGZHI_BACKUP_KEY", default="")
 GONGZHI_SMS_BACKEND = env.str("GONGZHI_SMS_BACKEND", default="gongzhi.core.sms.LoggingSmsBackend")
 GONGZHI_DEMO_PASSWORD = env.str("GONGZHI_DEMO_PASSWORD", default="Gongzhi@2026")
 API_PAGE_SIZE_DEFAULT = 20
+# Benchmark runs only (`make bench`): mounts the ceiling views at /bench/ (gongzhi.benchsupport).
+# The production checks refuse it.
+GONGZHI_BENCH = env.bool("GONGZHI_BENCH", default=False)
 API_PAGE_SIZE_MAX = 100
 
 # --- Logging: one JSON line per request; personal data never reaches the log --------------------

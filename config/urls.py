@@ -18,6 +18,10 @@ for _app in settings.GONGZHI_APPS:
     _module = __import__(f"gongzhi.{_app}.urls", fromlist=["urlpatterns"])
     urlpatterns.append(path(getattr(_module, "URL_PREFIX", f"{_app}/"), include(_module)))
 
+# The benchmark's ceiling views exist only in a bench run (settings.GONGZHI_BENCH), never in production.
+if settings.GONGZHI_BENCH:
+    urlpatterns.append(path("bench/", include("gongzhi.benchsupport.urls")))
+
 handler403 = "gongzhi.core.views.error_403"
 handler404 = "gongzhi.core.views.error_404"
 handler500 = "gongzhi.core.views.error_500"

@@ -105,7 +105,10 @@ def record(
         if org_unit is None:
             org_unit = getattr(obj, "org_unit", None)
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    with transaction.atomic():
+    # No savepoint inside the caller's transaction: an entry that cannot be written fails the whole
+    # change anyway, and the savepoint cost two round trips on every audited write while the
+    # chain's lock was held (measured by `make bench`, docs/performance.md).
+    with transaction.atomic(savepoint=False):
         _lock_chain()
         prev = AuditEntry.objects.order_by("-id").values_list("hmac", flat=True).first() or ""
         entry = AuditEntry(

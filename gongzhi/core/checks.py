@@ -42,3 +42,10 @@ def no_demo_keys_in_production(app_configs, **kwargs):
     if settings.IS_PRODUCTION and getattr(settings, "GONGZHI_DEMO_TOTP_KEY", ""):
         return [Error("GONGZHI_DEMO_TOTP_KEY is for the development demo only.", id="gongzhi.E002")]
     return []
+
+
+@register("gongzhi")
+def no_bench_views_in_production(app_configs, **kwargs):
+    if settings.IS_PRODUCTION and getattr(settings, "GONGZHI_BENCH", False):
+        return [Error("GONGZHI_BENCH mounts benchmark-only views; never in production.", id="gongzhi.E003")]
+    return []

@@ -112,8 +112,23 @@ def _check_key(key: str) -> str:
     return key
 
 
+def _lock_existing(resident: Resident, org_unit: OrgUnit | None) -> PointAccount | None:
+    return (
+        PointAccount.objects.select_related("org_unit")
+        .select_for_update(no_key=True, of=("self",))
+        .filter(resident=resident, org_unit=org_unit or home_community(resident))
+        .first()
+    )
+
+
 def _lock_account(account: PointAccount) -> PointAccount:
-    return PointAccount.objects.select_for_update(no_key=True).get(pk=account.pk)
+    # With its community in the same query (locking only the account row): the award and redemption
+    # paths read it next, while the audit chain's lock is held.
+    return (
+        PointAccount.objects.select_related("org_unit")
+        .select_for_update(no_key=True, of=("self",))
+        .get(pk=account.pk)
+    )
 
 
 # --- policy and rules ----------------------------------------------------------------------------
@@ -329,8 +344,10 @@ def _post_award(
 
 def _prepare_award(*, resident, rule_code, quantity, idempotency_key, org_unit, actor):
     key = _check_key(idempotency_key)
-    account = account_open(actor=actor, resident=resident, org_unit=org_unit)
-    account = _lock_account(account)
+    # The usual case, an account that exists, is found and locked in one query.
+    account = _lock_existing(resident, org_unit) or _lock_account(
+        account_open(actor=actor, resident=resident, org_unit=org_unit)
+    )
     existing = PointEntry.objects.filter(account=account, idempotency_key=key).first()
     return key, account, existing
 

@@ -60,7 +60,8 @@ class Command(BaseCommand):
         for i in range(n):
             birth = datetime.date(1940 + i % 70, 1 + i % 12, 1 + i % 28)
             gender = "男" if i % 2 else "女"
-            number = make_id_number("110105", birth, i, "male" if i % 2 else "female")
+            # A new area code every 1,000 rows: the numbers stay unique past the birth dates' cycle.
+            number = make_id_number(f"{110105 + i // 1000}", birth, i, "male" if i % 2 else "female")
             values = {
                 "grid": grid.name, "address": f"纳金路{i // 3}号", "relationship_to_head": "户主" if i % 3 == 0 else "子女",
                 "name": f"格桑{i}", "gender": gender, "birth_date": birth.isoformat(), "ethnicity": "藏族",

@@ -1,0 +1,95 @@
+"""The ceilings of a benchmark run, mounted at /bench/ only when settings.GONGZHI_BENCH is on
+(config/urls.py; the production checks refuse the setting).
+
+- `bare`: Django's own ceiling, a view answering {"ok": true} without touching the database;
+- `raw_award`: the framework-plus-database ceiling, the SQL that a points award runs (the audit
+  chain's lock, the account row lock, the ledger insert, the balance update, the audit insert
+  with its chain link) through a raw cursor in one transaction, with none of the ORM, the
+  permission checks or the serialisation. `?lock=0` leaves out the audit chain's global lock,
+  to show what that lock costs (its audit row goes to a copy of the table, see below). bench/run.py
+gives pgbench the same SQL."""
+
+import json
+import os
+
+from django.db import connection, transaction
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from gongzhi.core.audit import compute_hmac
+from gongzhi.core.models import AuditEntry
+
+BENCH_AUDIT_TABLE_SQL = "CREATE TABLE IF NOT EXISTS bench_auditentry (LIKE core_auditentry INCLUDING ALL)"
+AUDIT_LOCK = 0x6A7A_0A0D  # gongzhi.core.audit._lock_chain
+
+
+def bare(request):
+    return JsonResponse({"ok": True})
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def raw_award(request):
+    try:
+        account_id = int(request.GET["account"])
+    except (KeyError, ValueError):
+        return HttpResponseBadRequest("account=<id>")
+    lock = request.GET.get("lock", "1") != "0"
+    now = timezone.now()
+    key = os.urandom(12).hex()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if lock:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_LOCK])
+        cursor.execute(
+            "SELECT id, org_unit_id FROM points_pointaccount WHERE id = %s FOR NO KEY UPDATE", [account_id]
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return JsonResponse({"ok": False}, status=404)
+        _id, unit = row
+        cursor.execute(
+            "INSERT INTO points_pointentry (account_id, org_unit_id, kind, points, quantity, note, source,"
+            " idempotency_key, created_at) VALUES (%s, %s, 'award', 1, 1, '', 'bench', %s, %s) RETURNING id",
+            [account_id, unit, key, now],
+        )
+        entry_id = cursor.fetchone()[0]
+        cursor.execute(
+            "UPDATE points_pointaccount SET balance = balance + 1, lifetime_earned = lifetime_earned + 1"
+            " WHERE id = %s",
+            [account_id],
+        )
+        # Without the chain's lock the chain cannot be kept: that variant writes its audit row, with
+        # the same columns and indexes, into bench_auditentry (a copy of the audit table that
+        # bench/probe.py creates), so the real chain stays verifiable.
+        table = "core_auditentry" if lock else "bench_auditentry"
+        cursor.execute(f"SELECT hmac FROM {table} ORDER BY id DESC LIMIT 1")  # noqa: S608  # nosec B608 - fixed names
+        last = cursor.fetchone()
+        entry = AuditEntry(
+            at=now,
+            org_unit_id=unit,
+            action="bench.raw_award",
+            object_type="points.pointentry",
+            object_id=str(entry_id),
+            detail={"account": account_id, "points": 1},
+            prev_hmac=last[0] if last else "",
+        )
+        # The real chain link, so that core_audit_verify still holds after a run.
+        entry.hmac = compute_hmac(entry)
+        cursor.execute(
+            f"INSERT INTO {table} (at, kind, actor_name, role, org_unit_id, action, object_type,"  # noqa: S608  # nosec B608
+            " object_id, outcome, detail, prev_hmac, hmac) VALUES (%s, 'write', '', '', %s, %s, %s, %s,"
+            " 'success', %s, %s, %s)",
+            [
+                now,
+                unit,
+                entry.action,
+                entry.object_type,
+                entry.object_id,
+                json.dumps(entry.detail),
+                entry.prev_hmac,
+                entry.hmac,
+            ],  # fmt: skip
+        )
+    return JsonResponse({"ok": True, "entry": entry_id})
