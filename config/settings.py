@@ -39,6 +39,7 @@ GONGZHI_APPS = [
     "activities",
     "deliberation",
     "cases",
+    "care",
     "assistance",
     "economy",
     "servicedesk",

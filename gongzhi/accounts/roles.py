@@ -10,6 +10,7 @@ class Role(models.TextChoices):
     COMMUNITY_STAFF = "community_staff", _("Community staff")
     SECRETARY = "secretary", _("Community secretary")
     PARTNER_STAFF = "partner_staff", _("Partner unit staff")
+    HEALTH_WORKER = "health_worker", _("Community health worker")
     STREET_STAFF = "street_staff", _("Street staff")
     COUNTY_STAFF = "county_staff", _("County staff")
     AUDITOR = "auditor", _("Auditor")
@@ -26,7 +27,8 @@ WORKER_ROLES = frozenset({Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.SECRETARY
 # Roles that read the business data of their subtree.
 READER_ROLES = WORKER_ROLES | {Role.STREET_STAFF, Role.COUNTY_STAFF, Role.AUDITOR}
 # Staff roles that see personal data (and therefore need a second factor, see the Security issue).
-PERSONAL_DATA_ROLES = READER_ROLES | {Role.PARTNER_STAFF}
+# Health workers (family-doctor team, community health station) see health records and nothing else.
+PERSONAL_DATA_ROLES = READER_ROLES | {Role.PARTNER_STAFF, Role.HEALTH_WORKER}
 # Everybody who logs in with a username rather than a phone number.
 STAFF_ROLES = PERSONAL_DATA_ROLES | ADMIN_ROLES
 
@@ -37,6 +39,7 @@ ROLE_UNIT_KIND = {
     Role.COMMUNITY_STAFF: "community",
     Role.SECRETARY: "community",
     Role.PARTNER_STAFF: "community",
+    Role.HEALTH_WORKER: "community",
     Role.STREET_STAFF: "street",
     Role.COUNTY_STAFF: "district",
     Role.AUDITOR: "district",

@@ -13,6 +13,7 @@ UNIT_OF = {
     Role.COMMUNITY_STAFF: "community_a",
     Role.SECRETARY: "community_a",
     Role.PARTNER_STAFF: "community_a",
+    Role.HEALTH_WORKER: "community_a",
     Role.STREET_STAFF: "street",
     Role.COUNTY_STAFF: "district",
     Role.AUDITOR: "district",
