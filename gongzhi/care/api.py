@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
@@ -65,7 +66,7 @@ class RosterOut(Schema):
     @staticmethod
     def resolve_overdue(obj, context):
         p = getattr(obj, "care_profile", None)
-        return p is None or p.is_overdue(datetime.date.today())
+        return p is None or p.is_overdue(timezone.localdate())
 
     @staticmethod
     def resolve_tags(obj):
