@@ -40,6 +40,7 @@ GONGZHI_APPS = [
     "deliberation",
     "cases",
     "open311",
+    "care",
     "assistance",
     "economy",
     "servicedesk",

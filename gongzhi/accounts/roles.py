@@ -14,6 +14,7 @@ class Role(models.TextChoices):
     SECRETARY = "secretary", _("Community secretary")
     FINANCE_STAFF = "finance_staff", _("Community finance staff")
     PARTNER_STAFF = "partner_staff", _("Partner unit staff")
+    HEALTH_WORKER = "health_worker", _("Community health worker")
     STREET_STAFF = "street_staff", _("Street staff")
     COUNTY_STAFF = "county_staff", _("County staff")
     AUDITOR = "auditor", _("Auditor")
@@ -31,8 +32,9 @@ WORKER_ROLES = frozenset({Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.SECRETARY
 READER_ROLES = WORKER_ROLES | {Role.STREET_STAFF, Role.COUNTY_STAFF, Role.AUDITOR}
 # Staff roles that see personal data (and therefore need a second factor, see the Security issue).
 # Finance staff keep the collective economy's books (tenants' ID numbers, payments) and nothing else:
-# they are not workers or readers of the other apps.
-PERSONAL_DATA_ROLES = READER_ROLES | {Role.PARTNER_STAFF, Role.FINANCE_STAFF}
+# they are not workers or readers of the other apps. Health workers (family-doctor team, community
+# health station) see health records and nothing else.
+PERSONAL_DATA_ROLES = READER_ROLES | {Role.PARTNER_STAFF, Role.FINANCE_STAFF, Role.HEALTH_WORKER}
 # Everybody who logs in with a username rather than a phone number.
 STAFF_ROLES = PERSONAL_DATA_ROLES | ADMIN_ROLES
 
@@ -45,6 +47,7 @@ ROLE_UNIT_KIND = {
     Role.SECRETARY: "community",
     Role.FINANCE_STAFF: "community",
     Role.PARTNER_STAFF: "community",
+    Role.HEALTH_WORKER: "community",
     Role.STREET_STAFF: "street",
     Role.COUNTY_STAFF: "district",
     Role.AUDITOR: "district",

@@ -15,6 +15,7 @@ UNIT_OF = {
     Role.SECRETARY: "community_a",
     Role.FINANCE_STAFF: "community_a",  # keeps the collective economy's books: no counter work
     Role.PARTNER_STAFF: "community_a",
+    Role.HEALTH_WORKER: "community_a",
     Role.STREET_STAFF: "street",
     Role.COUNTY_STAFF: "district",
     Role.AUDITOR: "district",
