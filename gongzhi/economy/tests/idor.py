@@ -45,38 +45,42 @@ def _staff(w):
     return w.make_user(w.roles.COMMUNITY_STAFF, w.tree.community_a)
 
 
+def _finance(w):
+    return w.make_user(w.roles.FINANCE_STAFF, w.tree.community_a)
+
+
 PAYMENT = {"amount": "10.00", "paid_on": "2026-01-10", "method": "bank"}
 
 CASES = {
-    "economy:project_detail": Case(of("project", _b), _staff, own=of("project", _a)),
-    "economy:project_edit": Case(of("project", _b), _staff, own=of("project", _a)),
-    "economy:unit_create": Case(_project_kw(_b), _staff, own=_project_kw(_a)),
-    "economy:income": Case(of("project", _b), _staff, own=of("project", _a)),
-    "economy:income_xlsx": Case(of("project", _b), _staff, own=of("project", _a)),
-    "economy:allocation_create": Case(of("project", _b), _staff, own=of("project", _a)),
-    "economy:unit_detail": Case(of("unit", _b), _staff, own=of("unit", _a)),
-    "economy:unit_edit": Case(of("unit", _b), _staff, own=of("unit", _a)),
-    "economy:tenant_detail": Case(of("tenant", _b), _staff, own=of("tenant", _a)),
-    "economy:lease_detail": Case(of("lease", _b), _staff, own=of("lease", _a)),
-    "economy:lease_renew": Case(of("lease", _b), _staff, own=of("lease", _a)),
-    "economy:lease_terminate": Case(of("lease", _b), _staff, own=of("lease", _a)),
+    "economy:project_detail": Case(of("project", _b), _finance, own=of("project", _a)),
+    "economy:project_edit": Case(of("project", _b), _finance, own=of("project", _a)),
+    "economy:unit_create": Case(_project_kw(_b), _finance, own=_project_kw(_a)),
+    "economy:income": Case(of("project", _b), _finance, own=of("project", _a)),
+    "economy:income_xlsx": Case(of("project", _b), _finance, own=of("project", _a)),
+    "economy:allocation_create": Case(of("project", _b), _finance, own=of("project", _a)),
+    "economy:unit_detail": Case(of("unit", _b), _finance, own=of("unit", _a)),
+    "economy:unit_edit": Case(of("unit", _b), _finance, own=of("unit", _a)),
+    "economy:tenant_detail": Case(of("tenant", _b), _finance, own=of("tenant", _a)),
+    "economy:lease_detail": Case(of("lease", _b), _finance, own=of("lease", _a)),
+    "economy:lease_renew": Case(of("lease", _b), _finance, own=of("lease", _a)),
+    "economy:lease_terminate": Case(of("lease", _b), _finance, own=of("lease", _a)),
     "economy:deposit_receive": Case(
-        of("lease", _b), _staff, method="post", data={"received_on": "2026-01-02"}
+        of("lease", _b), _finance, method="post", data={"received_on": "2026-01-02"}
     ),
     "economy:deposit_return": Case(
-        of("lease", _b), _staff, method="post", data={"amount": "0", "returned_on": "2026-01-02"}
+        of("lease", _b), _finance, method="post", data={"amount": "0", "returned_on": "2026-01-02"}
     ),
-    "economy:invoice_detail": Case(of("invoice", _b), _staff, own=of("invoice", _a)),
-    "economy:payment_create": Case(of("invoice", _b), _staff, method="post", data=PAYMENT),
-    "economy:receipt": Case(of("payment", _b), _staff, own=of("payment", _a)),
-    "economy:payment_reverse": Case(of("payment", _b), _staff, method="post", data={"reason": "重复登记"}),
-    "api:get_unit": Case(of("unit", _b), _staff, own=of("unit", _a)),
-    "api:get_tenant": Case(of("tenant", _b), _staff, own=of("tenant", _a)),
-    "api:get_lease": Case(of("lease", _b), _staff, own=of("lease", _a)),
-    "api:get_invoice": Case(of("invoice", _b), _staff, own=of("invoice", _a)),
+    "economy:invoice_detail": Case(of("invoice", _b), _finance, own=of("invoice", _a)),
+    "economy:payment_create": Case(of("invoice", _b), _finance, method="post", data=PAYMENT),
+    "economy:receipt": Case(of("payment", _b), _finance, own=of("payment", _a)),
+    "economy:payment_reverse": Case(of("payment", _b), _finance, method="post", data={"reason": "重复登记"}),
+    "api:get_unit": Case(of("unit", _b), _finance, own=of("unit", _a)),
+    "api:get_tenant": Case(of("tenant", _b), _finance, own=of("tenant", _a)),
+    "api:get_lease": Case(of("lease", _b), _finance, own=of("lease", _a)),
+    "api:get_invoice": Case(of("invoice", _b), _finance, own=of("invoice", _a)),
     "api:create_payment": Case(
         of("invoice", _b),
-        _staff,
+        _finance,
         method="post",
         json={"amount": "10.00", "paid_on": "2026-01-10"},
         own=of("invoice", _a),
