@@ -3,6 +3,7 @@ codes only as keyed hashes; the demo key still yields the codes accounts_otp pri
 
 import base64
 import io
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
@@ -87,3 +88,44 @@ def test_key_rotation_re_encrypts_the_totp_key(tree, make_user, roles, settings)
     finally:
         settings.GONGZHI_DATA_KEY = ""
         crypto.reset_key_cache()
+
+
+def test_the_migration_carries_plaintext_devices_over_encrypted_and_hashed(tree, make_user, roles):
+    """A database from before this change has django-otp's plain tables: the data migration moves
+    their rows into the encrypted / hashed devices and empties them."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("gongzhi.accounts.migrations.0006_move_plaintext_otp_devices")
+    staff = make_user(roles.SECRETARY, tree.community_a)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE otp_totp_totpdevice (id integer PRIMARY KEY, user_id integer, name varchar(64),"
+            " confirmed boolean, key varchar(80), step integer, t0 bigint, digits integer, tolerance integer,"
+            " drift integer, last_t bigint)"
+        )
+        cursor.execute(
+            "INSERT INTO otp_totp_totpdevice VALUES (1, %s, 'phone', %s, %s, 30, 0, 6, 1, 0, -1)",
+            [staff.pk, True, DEMO_KEY],
+        )
+        cursor.execute(
+            "CREATE TABLE otp_static_staticdevice (id integer PRIMARY KEY, user_id integer, name varchar(64),"
+            " confirmed boolean)"
+        )
+        cursor.execute(
+            "CREATE TABLE otp_static_statictoken (id integer PRIMARY KEY, device_id integer, token varchar(16))"
+        )
+        cursor.execute("INSERT INTO otp_static_staticdevice VALUES (1, %s, 'backup', %s)", [staff.pk, True])
+        cursor.execute("INSERT INTO otp_static_statictoken VALUES (1, 1, 'abcd2345'), (2, 1, 'efgh6789')")
+    # The migration only reads schema_editor.connection (SQLite cannot open a schema editor
+    # inside the test's transaction).
+    migration.forwards(apps, SimpleNamespace(connection=connection))
+    assert _raw("SELECT COUNT(*) FROM otp_totp_totpdevice", []) == [(0,)]
+    assert _raw("SELECT COUNT(*) FROM otp_static_statictoken", []) == [(0,)]
+    device = TOTPDevice.objects.get(user=staff)
+    [(stored,)] = _raw("SELECT key FROM accounts_totpdevice WHERE id = %s", [device.pk])
+    assert DEMO_KEY not in stored and device.key == DEMO_KEY
+    assert services.otp_check(user=staff, token="abcd2345") is not None
+    assert services.otp_check(user=staff, token="abcd2345") is None
+    assert RecoveryCode.objects.filter(device__user=staff).count() == 1
