@@ -71,14 +71,15 @@ def server():
     ]
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + 180  # a busy two-core machine may take minutes to start it
+        while True:
             try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)  # noqa: S310 - our own local server
+                urllib.request.urlopen(f"{base}/healthz", timeout=2)  # noqa: S310 - our own local server
                 break
             except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("the test server did not start")
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the test server did not start") from None
+                time.sleep(0.5)
         yield base
     finally:
         for proc in procs:

@@ -476,7 +476,8 @@ def import_detail(request, pk):
 
 @permission_required("registry.import_residents", raise_exception=True)
 def import_progress(request, pk):
-    return render(request, "registry/partials/import_progress.html", {"job": _job(request, pk)})
+    job = _job(request, pk)
+    return render(request, "registry/partials/import_progress.html", {"job": job, "errors": job.errors[:200]})
 
 
 @permission_required("registry.import_residents", raise_exception=True)

@@ -333,3 +333,16 @@ def test_a_second_head_for_a_registered_household_is_refused(staff, tree):
     assert job.status == "failed"
     assert {(e["row"], e["column"]) for e in job.errors} == {(2, "与户主关系")}
     assert Resident.objects.filter(relationship_to_head="head", household__address="纳金路1号").count() == 1
+
+
+def test_the_progress_partial_brings_the_errors_when_a_background_import_ends(login, staff, tree):
+    """The detail page polls the partial; when the job ends with errors, the partial itself shows them
+    per row (no reload needed), and a finished import shows its bar full."""
+    bad = row("次仁", gender="男", address="纳金路9号", seq=12, 联系电话="123")
+    job = run(staff, tree, xlsx([*FAMILY, bad]))
+    assert job.status == "failed" and job.error_count
+    part = login(staff).get(reverse("registry:import_progress", args=[job.pk])).content.decode()
+    assert "hx-get" not in part and "<table>" in part and "联系电话" in part
+    done = run(staff, tree, xlsx(FAMILY))
+    part = login(staff).get(reverse("registry:import_progress", args=[done.pk])).content.decode()
+    assert 'value="100"' in part and "<table>" not in part
