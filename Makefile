@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist workers for make test (one per core by default).
+TEST_WORKERS ?= auto
 
 .PHONY: run test lint install install-dev install-e2e migrate demo messages e2e clean bench
 
@@ -43,10 +45,10 @@ run: demo
 	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 test: install-dev
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== PostgreSQL: $$TEST_DATABASE_URL"; \
-		DATABASE_URL="$$TEST_DATABASE_URL" $(PY) -m pytest -q; \
+		DATABASE_URL="$$TEST_DATABASE_URL" $(PY) -m pytest -q -n $(TEST_WORKERS); \
 	fi
 
 # Browser journeys in Debian's Chromium (apt-get install chromium); screenshots in e2e/artifacts/.

@@ -1,3 +1,5 @@
+import datetime
+
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
@@ -5,9 +7,11 @@ from gongzhi.core.extension_points import (
     DemoStep,
     HomePanel,
     NavItem,
+    PeriodicJob,
     register_demo_step,
     register_home_panel,
     register_nav,
+    register_periodic_job,
 )
 from gongzhi.core.uploads import register_access_rule
 
@@ -64,3 +68,13 @@ register_access_rule("care.visit_photo", _may_see_visit_photo)
 register_home_panel(HomePanel("care.roster", _roster_panel, "care.view_roster", order=300))
 register_home_panel(HomePanel("care.my_health", _my_health, "care.view_own_health", order=530))
 register_demo_step(DemoStep("care", _demo, order=65))
+
+# Run by core_scheduler: standing orders (e.g. meals every weekday) become dated orders two weeks ahead.
+register_periodic_job(
+    PeriodicJob(
+        "care_generate",
+        _("Create the dated home-care orders of standing orders"),
+        "care_generate",
+        at=datetime.time(0, 30),
+    )
+)

@@ -1,3 +1,5 @@
+import datetime
+
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -6,9 +8,11 @@ from gongzhi.core.extension_points import (
     DemoStep,
     HomePanel,
     NavItem,
+    PeriodicJob,
     register_demo_step,
     register_home_panel,
     register_nav,
+    register_periodic_job,
 )
 
 from . import providers
@@ -45,3 +49,13 @@ providers.register()
 register_nav(NavItem("dashboard.cockpit", _("Cockpit"), "dashboard:index", "dashboard.open", order=50))
 register_home_panel(HomePanel("dashboard.cockpit", _panel, "dashboard.view_cockpit", order=90))
 register_demo_step(DemoStep("dashboard", _demo, order=1000))
+
+# Run by core_scheduler: the cockpit reads summaries, recomputed every night and on demand.
+register_periodic_job(
+    PeriodicJob(
+        "dashboard_refresh",
+        _("Recompute the cockpit's summaries"),
+        "dashboard_refresh",
+        at=datetime.time(4, 0),
+    )
+)

@@ -16,6 +16,8 @@ UNITS = {
     Role.COMMUNITY_STAFF: "community_a",
     Role.SECRETARY: "community_a",
     Role.PARTNER_STAFF: "community_a",
+    Role.FINANCE_STAFF: "community_a",
+    Role.DISPLAY: "community_a",
     Role.HEALTH_WORKER: "community_a",
     Role.STREET_STAFF: "street",
     Role.COUNTY_STAFF: "district",

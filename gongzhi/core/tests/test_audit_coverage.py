@@ -31,6 +31,7 @@ NOT_AUDITED = {
     "core.services.notification_mark_read": "the user's own read marks on their messages",
     "accounts.services.user_set_language": "the user's own display preference",
     "accounts.services.token_authenticate": "stamps last_used_at on a token (every API call is logged)",
+    "open311.services.apikey_authenticate": "stamps last_used_at on a partner key (every POST is audited)",
     "accounts.services.otp_enrol_start": "an unconfirmed device; its confirmation is audited (otp.enrol)",
     "registry.services.change_record": "the registry's own change history, written inside audited services",
     "economy.services.shopunit_sync_status": "a derived status, called from the audited lease services",
