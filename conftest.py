@@ -69,6 +69,13 @@ def make_user(db):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """PBKDF2 at Django's 1,000,000 iterations costs about half a second per user on a slow core, and the
+    suite creates thousands of users; no test is about the hash itself."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the cache: each test starts with none."""
     from django.core.cache import cache
