@@ -14,7 +14,7 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -314,6 +314,12 @@ def booking_create(
             booking.save(force_insert=True)
     except IntegrityError as exc:
         if "booking_no_overlap" in str(exc):
+            raise _slot_taken(room) from exc
+        raise
+    except OperationalError as exc:
+        # Two overlapping inserts that check the exclusion constraint against each other deadlock, and
+        # PostgreSQL aborts one of them (SQLSTATE 40P01): that one lost the slot to the other.
+        if getattr(exc.__cause__, "sqlstate", None) == "40P01":
             raise _slot_taken(room) from exc
         raise
     _event(booking, "", actor)
