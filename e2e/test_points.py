@@ -95,7 +95,7 @@ def test_staff_award_points_by_card_the_balance_rises_and_a_redemption_lowers_th
             break
     assert chosen is not None, "nothing affordable in stock"
     name = chosen.locator("strong").inner_text()
-    price = int(re.search(r"·\s*(\d+)", chosen.inner_text()).group(1))
+    price = int(re.search(r"·\D*?(\d+)", chosen.inner_text()).group(1))
     counter_url = staff.page.url
 
     def stock_of(item):
