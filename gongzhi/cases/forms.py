@@ -91,6 +91,7 @@ class ReportForm(forms.Form):
         self.fields["category"].queryset = Category.objects.filter(is_active=True).order_by(
             "sort_order", "code"
         )
+        _asks_extra_questions(self.fields["category"])
         if not has_home:
             self.fields["location_kind"].choices = [
                 c for c in Case.LocationKind.choices if c[0] != Case.LocationKind.REGISTERED

@@ -289,6 +289,22 @@ class Case(models.Model):
         return self.status in self.OPEN_STATES and self.resolution_due < now
 
     @property
+    def extra_answers(self) -> list[tuple[str, str]]:
+        """The answers to the category's extra questions as (question, answer) in the schema's order;
+        list answers show the names of the chosen values."""
+        answers = []
+        for spec in self.category.extra_fields or []:
+            code = spec.get("code")
+            if code not in (self.extra or {}):
+                continue
+            value = self.extra[code]
+            names = {str(v.get("key")): v.get("name", v.get("key")) for v in spec.get("values", [])}
+            values = value if isinstance(value, list) else [value]
+            shown = ", ".join(str(names.get(str(v), v)) for v in values)
+            answers.append((spec.get("label", code), shown))
+        return answers
+
+    @property
     def reporter_display(self) -> str:
         if self.anonymous:
             return str(_("Anonymous"))

@@ -204,6 +204,36 @@ def duplicates_near(
     return sorted(found.values(), key=lambda c: (getattr(c, "distance_m", None) or 0, -c.pk))[:10]
 
 
+# Where the map picker opens when a community has no case with a point yet: central Lhasa.
+DEFAULT_CENTRE = (29.65, 91.13)
+
+
+def map_points(*, community, limit: int = 200) -> dict:
+    """What the location picker draws: the open cases of a community that carry a point (category
+    name only: no description, no reporter), and the centre to open at (their mean, or Lhasa).
+    One query whatever the number of cases."""
+    if community is None:
+        return {"centre": list(DEFAULT_CENTRE), "points": []}
+    rows = list(
+        Case.objects.filter(community=community, status__in=Case.OPEN_STATES, lat__isnull=False)
+        .exclude(NOT_PUBLIC_Q)
+        .order_by("-created_at", "-id")
+        .values_list("lat", "long", "category__name", "category__name_bo")[:limit]
+    )
+    points = [
+        {"lat": float(lat), "long": float(long), "name": name, "name_bo": name_bo}
+        for lat, long, name, name_bo in rows
+    ]
+    if points:
+        centre = [
+            round(sum(p["lat"] for p in points) / len(points), 6),
+            round(sum(p["long"] for p in points) / len(points), 6),
+        ]
+    else:
+        centre = list(DEFAULT_CENTRE)
+    return {"centre": centre, "points": points}
+
+
 # --- metrics -----------------------------------------------------------------------------------------
 
 GROUPS = {

@@ -269,6 +269,9 @@ def clean_extra(category: Category, answers: dict | None) -> dict:
         if datatype == "number":
             try:
                 value = float(value)
+                if not math.isfinite(value):
+                    raise ValueError(value)
+                value = int(value) if value.is_integer() else value
             except (TypeError, ValueError) as exc:
                 raise ApplicationError(
                     _("“%(label)s” must be a number.") % {"label": spec.get("label", code)},
@@ -710,8 +713,18 @@ def case_transition(*, actor, case: Case, action: str, note: str = "", **params)
     return case
 
 
+def default_partners(case: Case) -> list[PartnerUnit]:
+    """The category's default handling units that serve the case's community."""
+    return list(
+        case.category.handling_units.filter(org_unit_id=case.community_id, is_active=True).order_by("id")
+    )
+
+
 def _assign(case: Case, *, actor, assignee=None, partners=()) -> dict:
     detail = {}
+    if case.tier == Tier.JOINT and not partners and not case.participants.exists():
+        # A joint case dispatched without a choice goes to the category's default handling units.
+        partners = default_partners(case)
     if case.tier == Tier.GRID or not partners:
         if assignee is None:
             if case.org_unit.kind == OrgUnit.Kind.GRID:

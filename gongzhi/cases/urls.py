@@ -12,6 +12,7 @@ urlpatterns = [
     path("track/", views.track, name="track"),
     path("duplicates/", views.duplicates, name="duplicates"),
     path("extra-fields/", views.extra_fields, name="extra_fields"),
+    path("map-points/", views.map_points, name="map_points"),
     path("mine/", views.my_cases, name="my_cases"),
     path("enter/", views.enter, name="enter"),
     path("open/", views.grid_open, name="grid_open"),

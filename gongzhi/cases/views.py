@@ -7,9 +7,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -126,14 +126,8 @@ def duplicates(request):
         category = Category.objects.get(pk=int(request.GET.get("category") or 0))
     except (Category.DoesNotExist, ValueError):
         return HttpResponse("")
-    community = None
     resident = _home_of(request.user)
-    if request.GET.get("community", "").isdigit():
-        community = OrgUnit.objects.filter(
-            pk=int(request.GET["community"]), kind=OrgUnit.Kind.COMMUNITY
-        ).first()
-    elif resident is not None:
-        community = resident.household.org_unit.parent
+    community = _community_from(request, "org_unit" if "org_unit" in request.GET else "community")
     lat, long = request.GET.get("lat") or None, request.GET.get("long") or None
     try:
         lat, long = (float(lat), float(long)) if lat and long else (None, None)
@@ -146,6 +140,32 @@ def duplicates(request):
         community=community, category=category, lat=lat, long=long, address=address
     )
     return render(request, "cases/partials/duplicates.html", {"found": found})
+
+
+def _community_from(request, param: str = "community"):
+    """The community named by a grid or community id in the query, else the user's home community."""
+    value = request.GET.get(param, "")
+    if value.isdigit():
+        unit = OrgUnit.objects.filter(
+            pk=int(value), kind__in=[OrgUnit.Kind.GRID, OrgUnit.Kind.COMMUNITY], is_active=True
+        ).first()
+        if unit is not None:
+            return unit.parent if unit.kind == OrgUnit.Kind.GRID else unit
+        return None
+    resident = _home_of(request.user)
+    return resident.household.org_unit.parent if resident is not None else None
+
+
+@require_GET
+def map_points(request):
+    """JSON for the location picker: where to open and the open cases already marked nearby."""
+    data = selectors.map_points(community=_community_from(request))
+    bo = (translation.get_language() or "").startswith("bo")
+    for point in data["points"]:
+        name_bo = point.pop("name_bo")
+        if bo and name_bo:
+            point["name"] = name_bo
+    return JsonResponse(data)
 
 
 @limit("cases.track", per_ip=30, window=60, methods=("GET", "POST"))
@@ -276,13 +296,14 @@ def enter(request):
                 reporter_name=d["name"],
                 reporter_phone=d["phone"],
                 photos=d["photos"],
+                extra=_extra_from_post(request.POST, d["category"]),
             )
         except ApplicationError as exc:
             form_error(form, exc)
         else:
             messages.success(request, _("Case #%(n)s has been recorded.") % {"n": case.pk})
             return redirect("cases:detail", pk=case.pk)
-    return render(request, "core/form.html", {"form": form, "title": _("Record a case"), "back": "/cases/"})
+    return render(request, "cases/enter.html", {"form": form, "title": _("Record a case")})
 
 
 def _station(request, pk):
@@ -395,6 +416,11 @@ def detail(request, pk):
         )
         context["partners"] = PartnerUnit.objects.filter(org_unit=case.community, is_active=True).order_by(
             "name"
+        )
+        context["default_partner_ids"] = (
+            {p.pk for p in services.default_partners(case)}
+            if case.tier == Tier.JOINT and not case.participants.all()
+            else set()
         )
         context["duplicates"] = (
             selectors.duplicates_near(

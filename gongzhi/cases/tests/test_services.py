@@ -636,3 +636,86 @@ def test_without_a_mediation_rule_the_agreement_is_still_recorded(world, make_ca
     case = _agreement_with_volunteer(world, make_case)
     case.mediation.refresh_from_db()
     assert case.mediation.outcome == "agreement"
+
+
+def test_joint_case_without_a_choice_goes_to_the_categorys_default_units(world, make_case):
+    from gongzhi.core import services as core_services
+
+    unit_b = core_services.partnerunit_save(
+        actor=None, org_unit=world.tree.community_b, kind="school", name="B 学校"
+    )
+    world.complex.handling_units.set([world.partner2, world.partner1, unit_b])
+    case = advance(make_case(world.complex), world.staff, "accept")
+    case = services.case_transition(actor=world.staff, case=case, action="assign", assignee=world.staff)
+    parts = list(case.participants.values_list("partner__name", "is_lead"))
+    # The first default unit (the oldest) leads; a unit of another community never takes part.
+    assert parts == [("卫生服务站", True), ("城管", False)]
+    assert case.lead_partner == world.partner1
+    # A later dispatch adds a unit but the lead stays: the first assignee cannot hand it back.
+    unit_a3 = core_services.partnerunit_save(
+        actor=None, org_unit=world.tree.community_a, kind="school", name="纳金小学"
+    )
+    case = services.case_transition(
+        actor=world.staff, case=case, action="assign", partners=[unit_a3], assignee=world.staff
+    )
+    assert case.lead_partner == world.partner1
+    assert case.participants.get(is_lead=True).partner == world.partner1
+    assert case.participants.count() == 3
+
+
+def test_a_grid_case_is_never_dispatched_to_default_units(world, make_case):
+    world.utilities.handling_units.set([world.partner1])
+    case = advance(make_case(world.utilities), world.staff, "accept", grid=world.tree.grid_a1)
+    case = services.case_transition(actor=world.staff, case=case, action="assign")
+    assert case.assignee == world.grid_worker and case.participants.count() == 0
+
+
+def test_extra_answers_read_with_the_questions_and_value_names(world, make_case):
+    category = services.category_save(
+        actor=None,
+        org_unit=world.tree.community_a,
+        code="elderly",
+        name="助老",
+        extra_fields=[
+            {"code": "floor", "label": "Floor", "datatype": "number"},
+            {
+                "code": "service",
+                "label": "Service",
+                "datatype": "multivaluelist",
+                "values": [{"key": "errand", "name": "Errand"}, {"key": "escort", "name": "Escort"}],
+            },
+        ],
+    )
+    for not_a_number in ("nan", "inf", "三楼"):
+        with pytest.raises(ApplicationError) as exc:
+            make_case(category, extra={"floor": not_a_number})
+        assert exc.value.field == "extra_floor"
+    case = make_case(category, extra={"service": ["escort", "errand"], "floor": "3"})
+    assert case.extra_answers == [("Floor", "3"), ("Service", "Escort, Errand")]
+
+
+def test_map_points_show_open_public_cases_of_the_community_only(world, make_case):
+    shown = make_case(world.utilities, location_kind="point", lat="29.650000", long="91.130000")
+    make_case(world.general, location_kind="point", lat="29.652000", long="91.132000")
+    make_case(world.general, location_kind="address", address="纳金路1号")  # no point
+    make_case(world.general, channel=Case.Channel.RED_MAILBOX, location_kind="point", lat="29.6", long="91.1")
+    make_case(world.dispute, location_kind="point", lat="29.6", long="91.1")  # a dispute stays private
+    closed = make_case(world.general, location_kind="point", lat="29.6", long="91.1")
+    services.case_transition(actor=world.staff, case=closed, action="reject", note="不属于本社区")
+    services.case_create(
+        actor=world.staff_b,
+        channel=Case.Channel.STAFF_ENTRY,
+        category=world.category_b,
+        description="B",
+        org_unit=world.tree.grid_b1,
+        location_kind="point",
+        lat="29.7",
+        long="91.2",
+    )
+    data = selectors.map_points(community=world.tree.community_a)
+    assert sorted((p["lat"], p["name"]) for p in data["points"]) == [(29.65, "水电暖"), (29.652, "一般诉求")]
+    assert data["centre"] == [29.651, 91.131]
+    assert "description" not in data["points"][0]
+    assert shown.pk  # the case the dot stands for exists
+    assert selectors.map_points(community=world.tree.community_b)["centre"] == [29.7, 91.2]
+    assert selectors.map_points(community=None) == {"centre": [29.65, 91.13], "points": []}

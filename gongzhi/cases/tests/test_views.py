@@ -322,7 +322,13 @@ def test_queue_and_metrics_cost_the_same_queries_at_any_size(world, make_case, l
 
     def add(n):
         for i in range(n):
-            case = make_case(description=f"case {i}", reporter=world.other_resident if i % 2 else None)
+            case = make_case(
+                description=f"case {i}",
+                reporter=world.other_resident if i % 2 else None,
+                location_kind="point",
+                lat=f"29.65{i:04d}",
+                long="91.130000",
+            )
             if i % 3 == 0:
                 advance(case, world.grid_worker, "accept")
 
@@ -331,16 +337,18 @@ def test_queue_and_metrics_cost_the_same_queries_at_any_size(world, make_case, l
             assert client.get(url).status_code == 200
         return len(queries)
 
-    staff, worker = login(world.staff), None
-    add(3)
-    small = {
-        url: cost(staff, url) for url in ("/cases/", "/cases/?overdue=1", "/cases/metrics/", "/api/v1/cases")
+    staff, worker, resident = login(world.staff), login(world.grid_worker), login(world.resident_user)
+    pages = {
+        staff: ("/cases/", "/cases/?overdue=1", "/cases/metrics/", "/api/v1/cases", "/cases/metrics.xlsx"),
+        # The grid worker's queue and live list, the resident's own list and the map's dots.
+        worker: ("/cases/", "/cases/open/", "/cases/?open=1"),
+        resident: ("/cases/mine/", "/cases/map-points/"),
     }
+    add(3)
+    small = {(id(c), url): cost(c, url) for c, urls in pages.items() for url in urls}
     add(40)
-    large = {url: cost(staff, url) for url in small}
+    large = {(id(c), url): cost(c, url) for c, urls in pages.items() for url in urls}
     assert small == large
-    worker = login(world.grid_worker)
-    assert cost(worker, "/cases/open/") <= 10
 
 
 def test_home_panels_for_each_role(world, make_case, login):
@@ -411,3 +419,61 @@ def test_resolution_with_photos_shows_on_the_case(world, make_case, login):
     photo = case.photos.first().upload
     assert login(world.resident_user).get(reverse("core:upload", args=[photo.pk])).status_code == 200
     assert login(world.staff_b).get(reverse("core:upload", args=[photo.pk])).status_code in (403, 404)
+
+
+def test_the_forms_ask_the_categorys_extra_questions_and_the_case_shows_the_answers(world, login):
+    category = services.category_save(
+        actor=None,
+        org_unit=world.tree.community_a,
+        code="elderly",
+        name="助老",
+        extra_fields=[
+            {
+                "code": "service",
+                "label": "Service",
+                "datatype": "singlevaluelist",
+                "required": True,
+                "values": [{"key": "errand", "name": "Errand"}, {"key": "escort", "name": "Escort"}],
+            }
+        ],
+    )
+    extra_url = reverse("cases:extra_fields")
+    # Choosing a category fetches its questions into the form, on the resident's and the staff's form.
+    report_page = login(world.resident_user).get(reverse("cases:report")).content.decode()
+    assert f'hx-get="{extra_url}"' in report_page and 'id="extra-fields"' in report_page
+    staff = login(world.staff)
+    enter_page = staff.get(reverse("cases:enter")).content.decode()
+    assert f'hx-get="{extra_url}"' in enter_page and 'id="extra-fields"' in enter_page
+    data = {
+        "channel": "staff_entry",
+        "org_unit": world.tree.grid_a1.pk,
+        "category": category.pk,
+        "description": "老人需要陪诊",
+        "name": "次仁",
+        "phone": "",
+    }
+    refused = staff.post(reverse("cases:enter"), data)
+    assert refused.status_code == 200 and "Answer the question" in refused.content.decode()
+    assert not Case.objects.exists()
+    response = staff.post(reverse("cases:enter"), {**data, "extra_service": "escort"})
+    case = Case.objects.get()
+    assert response.status_code == 302 and case.extra == {"service": "escort"}
+    page = staff.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert '<dt>Service</dt><dd translate="no">Escort</dd>' in page
+
+
+def test_the_location_picker_marks_a_point_and_shows_open_cases_nearby(world, make_case, client, login):
+    page = client.get(reverse("cases:report")).content.decode()
+    assert "data-case-map" in page and "cases_map.js" in page and "echarts.min.js" in page
+    assert "data-case-map" in login(world.staff).get(reverse("cases:enter")).content.decode()
+    make_case(world.utilities, location_kind="point", lat="29.650000", long="91.130000", description="秘密")
+    url = reverse("cases:map_points")
+    # An anonymous visitor names the community (or one of its grids); a resident gets their own.
+    for query in ({"community": world.tree.community_a.pk}, {"community": world.tree.grid_a2.pk}):
+        body = client.get(url, query).json()
+        assert body["points"] == [{"lat": 29.65, "long": 91.13, "name": "水电暖"}]
+    assert "秘密" not in client.get(url, {"community": world.tree.community_a.pk}).content.decode()
+    assert client.get(url, {"community": world.tree.community_b.pk}).json()["points"] == []
+    assert client.get(url, {"community": "x"}).json()["points"] == []
+    mine = login(world.resident_user).get(url).json()
+    assert len(mine["points"]) == 1 and mine["centre"] == [29.65, 91.13]
