@@ -94,3 +94,19 @@ def test_the_report_form_is_all_tibetan_for_a_tibetan_resident(journey):
     j.goto("/cases/new/")
     j.shot("report-form-bo")
     j.check_tibetan()
+
+
+def test_a_tap_on_the_map_marks_the_place_of_the_report(journey):
+    j = journey(PHONE, name="cases-map")
+    j.login("13908910002")
+    j.goto("/cases/new/")
+    canvas = j.page.locator("[data-case-map-canvas] canvas").first
+    canvas.wait_for()
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    j.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    lat, long = float(j.page.input_value("#id_lat")), float(j.page.input_value("#id_long"))
+    # Around the community (central Lhasa, 29.65 N 91.13 E), and the place is now "a point on the map".
+    assert abs(lat - 29.65) < 0.05 and abs(long - 91.13) < 0.05
+    assert j.page.locator("input[name=location_kind][value=point]").is_checked()
+    j.shot("map-marked")
