@@ -105,3 +105,48 @@ def test_openapi_lists_the_case_endpoints(client):
         "/api/v1/cases/metrics",
     ):
         assert path in paths, path
+
+
+def test_html_in_a_description_is_stored_and_returned_as_plain_text(world, login):
+    client = login(world.resident_user)
+    text = '<script>alert("x")</script><b>灯</b>'
+    r = post(client, "/api/v1/cases", {"category_code": "general", "description": text})
+    assert r.status_code == 201
+    assert client.get(f"/api/v1/cases/{r.json()['id']}").json()["description"] == text
+    page = client.get(f"/cases/{r.json()['id']}/").content.decode()
+    assert "<script>alert" not in page and "&lt;script&gt;alert" in page
+
+
+def test_joint_case_over_the_api_the_lead_unit_reports_but_cannot_hand_it_back(world, make_case, login):
+    case = advance(make_case(world.complex), world.staff, "accept")
+    staff = login(world.staff)
+    url = f"/api/v1/cases/{case.pk}/transitions"
+    r = post(staff, url, {"action": "assign", "partners": [world.partner1.pk, world.partner2.pk]})
+    assert r.status_code == 200, r.content
+    partner = login(world.partner_staff)
+    assert partner.get(f"/api/v1/cases/{case.pk}").status_code == 200
+    for action in ("deescalate", "reject", "assign"):
+        r = post(partner, url, {"action": action, "tier": "grid", "note": "不归我们管", "reason": "out_of_scope"})
+        assert r.status_code == 403, action
+    r = post(partner, url, {"action": "report_part", "note": "已上门处理"})
+    assert r.status_code == 200
+    case.refresh_from_db()
+    assert (case.tier, case.status, case.lead_partner) == ("joint", "assigned", world.partner1)
+    assert case.participants.get(partner=world.partner1).report == "已上门处理"
+
+
+def test_tier_changes_and_duplicates_over_the_api(world, make_case, login):
+    master = make_case(world.utilities)
+    duplicate = make_case(world.utilities, reporter=world.other_resident)
+    staff = login(world.staff)
+    url = f"/api/v1/cases/{duplicate.pk}/transitions"
+    r = post(staff, url, {"action": "escalate", "tier": "joint"})
+    assert r.status_code == 400 and r.json()["field"] == "note"
+    r = post(staff, url, {"action": "reject", "reason": "duplicate"})
+    assert r.status_code == 400 and r.json()["field"] == "duplicate_of"
+    r = post(staff, url, {"action": "reject", "reason": "duplicate", "duplicate_of": master.pk, "note": "同一处"})
+    assert r.status_code == 200
+    body = r.json()
+    assert (body["status"], body["reject_reason"], body["duplicate_of_id"]) == ("rejected", "duplicate", master.pk)
+    # The duplicate's reporter now follows the master case.
+    assert login(world.other_resident).get(f"/api/v1/cases/{master.pk}").status_code == 200
