@@ -187,6 +187,12 @@ def _notify_users(users, *, title: str, url: str, org_unit=None, sms: bool = Fal
     transaction.on_commit(send)
 
 
+def _sms_after_commit(phone: str, text: str) -> None:
+    from gongzhi.core.sms import get_backend
+
+    transaction.on_commit(lambda: get_backend().send(phone, text))
+
+
 def grid_workers(grid: OrgUnit):
     from gongzhi.accounts.models import User
 
@@ -1017,6 +1023,13 @@ def case_escalate_overdue(*, now: datetime.datetime | None = None, batch: int = 
                         url=f"/cases/{case.pk}/",
                         org_unit=community,
                         sms=False,
+                    )
+                # One text message per run and secretary, however many cases: a phone is not a queue.
+                if secretary.phone:
+                    _sms_after_commit(
+                        secretary.phone,
+                        _("%(n)s overdue cases of %(community)s were escalated to you. See the case queue.")
+                        % {"n": len(cases_here), "community": community.name},
                     )
     return sum(len(v) for v in by_community.values())
 

@@ -551,8 +551,20 @@ def mediation(request, pk):
                 actor=request.user, case=case, dispute_type=post.get("dispute_type", "")
             )
         elif what == "party":
+            # A party is anybody; a resident of the community is linked by their phone number.
+            resident = None
+            if post.get("phone", "").strip():
+                resident = services._match_resident(post["phone"], case.community)
+                if resident is None:
+                    raise ApplicationError(
+                        _("No resident of this community has that phone number."), field="phone"
+                    )
             services.mediation_party_add(
-                actor=request.user, case=case, name=post.get("name", ""), role=post.get("role", "")
+                actor=request.user,
+                case=case,
+                name=post.get("name", ""),
+                role=post.get("role", ""),
+                resident=resident,
             )
         elif what == "session":
             form = SessionForm(post)

@@ -126,7 +126,9 @@ def test_joint_case_over_the_api_the_lead_unit_reports_but_cannot_hand_it_back(w
     partner = login(world.partner_staff)
     assert partner.get(f"/api/v1/cases/{case.pk}").status_code == 200
     for action in ("deescalate", "reject", "assign"):
-        r = post(partner, url, {"action": action, "tier": "grid", "note": "不归我们管", "reason": "out_of_scope"})
+        r = post(
+            partner, url, {"action": action, "tier": "grid", "note": "不归我们管", "reason": "out_of_scope"}
+        )
         assert r.status_code == 403, action
     r = post(partner, url, {"action": "report_part", "note": "已上门处理"})
     assert r.status_code == 200
@@ -144,9 +146,15 @@ def test_tier_changes_and_duplicates_over_the_api(world, make_case, login):
     assert r.status_code == 400 and r.json()["field"] == "note"
     r = post(staff, url, {"action": "reject", "reason": "duplicate"})
     assert r.status_code == 400 and r.json()["field"] == "duplicate_of"
-    r = post(staff, url, {"action": "reject", "reason": "duplicate", "duplicate_of": master.pk, "note": "同一处"})
+    r = post(
+        staff, url, {"action": "reject", "reason": "duplicate", "duplicate_of": master.pk, "note": "同一处"}
+    )
     assert r.status_code == 200
     body = r.json()
-    assert (body["status"], body["reject_reason"], body["duplicate_of_id"]) == ("rejected", "duplicate", master.pk)
+    assert (body["status"], body["reject_reason"], body["duplicate_of_id"]) == (
+        "rejected",
+        "duplicate",
+        master.pk,
+    )
     # The duplicate's reporter now follows the master case.
     assert login(world.other_resident).get(f"/api/v1/cases/{master.pk}").status_code == 200

@@ -215,11 +215,25 @@ def test_resolved_case_closes_unrated_after_seven_days(world, make_case):
         services.case_rate(actor=world.resident_user, case=case, stars=5)
 
 
-def test_overdue_cases_escalate_once_to_the_secretary(world, make_case, django_capture_on_commit_callbacks):
+def test_overdue_cases_escalate_once_to_the_secretary(
+    world, make_case, make_user, django_capture_on_commit_callbacks
+):
+    from gongzhi.accounts.roles import Role
+    from gongzhi.core.sms import LoggingSmsBackend
+
+    LoggingSmsBackend.sent.clear()
+    texted = make_user(Role.SECRETARY, world.tree.community_a, phone="13800009999")
     case = advance(make_case(world.emergency), world.grid_worker, "accept")
-    later = case.resolution_due + datetime.timedelta(minutes=1)
-    assert services.case_escalate_overdue(now=later) == 1
-    assert services.case_escalate_overdue(now=later) == 0
+    other = advance(make_case(world.emergency), world.grid_worker, "accept")
+    later = max(case.resolution_due, other.resolution_due) + datetime.timedelta(minutes=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.case_escalate_overdue(now=later) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.case_escalate_overdue(now=later) == 0
+    # The secretary with a phone gets one text for both cases, and only on the first run.
+    texts = [text for phone, text in LoggingSmsBackend.sent if phone == texted.phone]
+    assert len(texts) == 1 and texts[0].startswith("2 overdue cases")
+    assert Notification.objects.filter(user=texted).count() == 2
     case.refresh_from_db()
     assert case.escalated_at == later
     assert Notification.objects.filter(user=world.secretary, title__contains=f"#{case.pk}").count() == 1

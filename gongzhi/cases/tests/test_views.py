@@ -273,6 +273,12 @@ def test_mediation_page_flow(world, make_case, login):
     url = reverse("cases:mediation", args=[case.pk])
     client.post(url, {"what": "type", "dispute_type": "neighbour"})
     client.post(url, {"what": "party", "name": "王先生", "role": "楼下"})
+    # A resident party is found by phone and takes the registry's name; an unknown number changes nothing.
+    client.post(url, {"what": "party", "name": "", "phone": "139 0000 3333", "role": "楼上"})
+    refused = client.post(url, {"what": "party", "name": "谁", "phone": "13000000000"}, follow=True)
+    assert "No resident of this community has that phone number." in refused.content.decode()
+    parties = list(case.mediation.parties.values_list("name", "resident"))
+    assert parties == [("王先生", None), ("卓玛", world.caller.pk)]
     client.post(url, {"what": "session", "held_at": "2026-06-01T10:00", "room": "调解室", "notes": "第一次"})
     client.post(url, {"what": "outcome", "outcome": "agreement", "agreement_text": "赔偿维修费"})
     page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
