@@ -23,4 +23,5 @@ urlpatterns = [
     path("sessions/<int:pk>/scan/", views.session_scan, name="session_scan"),
     path("sessions/<int:pk>/confirm/", views.session_confirm, name="session_confirm"),
     path("sessions/<int:pk>/manual/", views.session_manual, name="session_manual"),
+    path("sessions/<int:pk>/counter/", views.counter_attendance, name="counter_attendance"),
 ]
