@@ -124,6 +124,9 @@ class AttendanceOut(Schema):
     present_minutes: int
     counted: bool
     warnings: list[str]
+    points_state: str  # awarded | expected | below_presence | not_awarded | none
+    points: int | None  # awarded, or expected once the organiser confirms the session
+    points_message: str
 
 
 def _activity(request, pk) -> Activity:
@@ -247,6 +250,7 @@ def attendance(request, activity_id: int, payload: AttendanceIn):
         actor=request.user, session=session, token=payload.token, action=payload.action
     )
     a = result.attendance
+    outlook = selectors.points_outlook([a])[0]
     return {
         "id": a.pk,
         "session_id": session.pk,
@@ -258,4 +262,7 @@ def attendance(request, activity_id: int, payload: AttendanceIn):
         "present_minutes": a.present_minutes,
         "counted": a.counted,
         "warnings": [str(w) for w in result.warnings],
+        "points_state": outlook.state,
+        "points": outlook.points,
+        "points_message": outlook.message,
     }

@@ -345,3 +345,24 @@ def my_attendance(*, residents, limit: int = 20) -> list[Attendance]:
     for a, outlook in zip(rows, points_outlook(rows), strict=True):
         a.outlook = outlook
     return rows
+
+
+def partner_get(*, user, pk) -> PartnerUnit | None:
+    """A partner unit in the user's reading scope; partner staff see their own unit only."""
+    qs = PartnerUnit.objects.filter(scope_q(user, (*READER_ROLES, "partner_staff")), pk=pk)
+    if not user.has_role(*READER_ROLES):
+        qs = qs.filter(pk=user.partner_unit_id or -1)
+    return qs.select_related("org_unit").first()
+
+
+def partner_sessions_held(partner: PartnerUnit, *, limit: int = 20) -> QuerySet:
+    """The latest sessions a partner unit held, with how many people each counted."""
+    return (
+        ActivitySession.objects.filter(activity__partner=partner, end__lte=timezone.now())
+        .select_related("activity")
+        .annotate(
+            checked_in=Count("attendances", distinct=True),
+            counted_n=Count("attendances", filter=Q(attendances__counted=True), distinct=True),
+        )
+        .order_by("-start", "-id")[:limit]
+    )

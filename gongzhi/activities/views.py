@@ -509,6 +509,10 @@ def stats(request):
             "times": [r["times"] for r in data["by_month"]],
             "people": [r["people"] for r in data["by_month"]],
         },
+        "partner": {
+            "labels": [r["label"] or str(_("The community")) for r in data["by_partner"]],
+            "times": [r["times"] for r in data["by_partner"]],
+        },
         "series": {"times": _("Person-times"), "people": _("People")},
     }
     this_year = timezone.localdate().year
@@ -578,4 +582,25 @@ def partner_programmes(request):
         request,
         "activities/partner_programmes.html",
         {"rows": rows, "programmes": programmes, "partner_id": partner_id},
+    )
+
+
+@permission_required("activities.view_partner_programmes", raise_exception=True)
+def partner_detail(request, pk):
+    """A partner unit's page: profile and contacts, the programmes it runs, the sessions it held and
+    the people it reached."""
+    partner = selectors.partner_get(user=request.user, pk=pk)
+    if partner is None:
+        raise Http404
+    figures = selectors.partner_programmes(user=request.user, partner_id=partner.pk)[0]
+    return render(
+        request,
+        "activities/partner_detail.html",
+        {
+            "partner": partner,
+            "figures": figures,
+            "page": paginate(request, selectors.activity_list(user=request.user, partner_id=partner.pk)),
+            "qs": querystring_without_page(request),
+            "held": selectors.partner_sessions_held(partner),
+        },
     )

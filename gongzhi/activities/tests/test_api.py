@@ -73,6 +73,8 @@ def test_attendance_by_card(login, tree, staff):
     assert r.status_code == 200, r.content
     assert r.json()["action"] == "check_in"
     assert r.json()["warnings"]  # walked in without enrolling
+    # The activity has no participant rule: the answer says the check-in earns nothing.
+    assert r.json()["points_state"] == "none" and r.json()["points"] is None and r.json()["points_message"]
     r = client.post(url, {"token": card.token}, content_type="application/json")
     assert r.json()["action"] == "check_out"
     assert r.json()["counted"] is False

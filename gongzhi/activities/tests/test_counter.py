@@ -125,9 +125,9 @@ def test_the_old_session_scan_address_opens_the_counter_with_the_session_chosen(
 
 
 def test_partner_staff_keep_the_session_scan_page(login, make_user, roles, tree):
-    from gongzhi.core.models import PartnerUnit
+    from gongzhi.core.services import partnerunit_save
 
-    partner = PartnerUnit.objects.create(org_unit=tree.community_a, kind="clinic", name="乡卫生院")
+    partner = partnerunit_save(actor=None, org_unit=tree.community_a, kind="clinic", name="乡卫生院")
     user = make_user(roles.PARTNER_STAFF, tree.community_a)
     user.partner_unit = partner
     user.save(update_fields=["partner_unit"])
