@@ -218,7 +218,10 @@ def enrolment_create(request, activity_id: int, payload: EnrolmentIn):
                 _("You are not in the registry: give resident_id."), code="invalid", field="resident_id"
             )
     else:
-        resident = Resident.objects.filter(pk=payload.resident_id).first()
+        # A resident of another community is a 404; within it, the service says who may enrol whom.
+        resident = Resident.objects.filter(
+            pk=payload.resident_id, org_unit__path__startswith=activity.org_unit.path
+        ).first()
         if resident is None:
             raise Http404
     enrolment = services.enrolment_create(
