@@ -124,6 +124,9 @@ class AttendanceOut(Schema):
     present_minutes: int
     counted: bool
     warnings: list[str]
+    points_state: str  # awarded | expected | below_presence | not_awarded | none
+    points: int | None  # awarded, or expected once the organiser confirms the session
+    points_message: str
 
 
 def _activity(request, pk) -> Activity:
@@ -215,7 +218,10 @@ def enrolment_create(request, activity_id: int, payload: EnrolmentIn):
                 _("You are not in the registry: give resident_id."), code="invalid", field="resident_id"
             )
     else:
-        resident = Resident.objects.filter(pk=payload.resident_id).first()
+        # A resident of another community is a 404; within it, the service says who may enrol whom.
+        resident = Resident.objects.filter(
+            pk=payload.resident_id, org_unit__path__startswith=activity.org_unit.path
+        ).first()
         if resident is None:
             raise Http404
     enrolment = services.enrolment_create(
@@ -247,6 +253,7 @@ def attendance(request, activity_id: int, payload: AttendanceIn):
         actor=request.user, session=session, token=payload.token, action=payload.action
     )
     a = result.attendance
+    outlook = selectors.points_outlook([a])[0]
     return {
         "id": a.pk,
         "session_id": session.pk,
@@ -258,4 +265,7 @@ def attendance(request, activity_id: int, payload: AttendanceIn):
         "present_minutes": a.present_minutes,
         "counted": a.counted,
         "warnings": [str(w) for w in result.warnings],
+        "points_state": outlook.state,
+        "points": outlook.points,
+        "points_message": outlook.message,
     }

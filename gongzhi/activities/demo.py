@@ -183,7 +183,7 @@ def build(context, rng, stdout):
             _monthly(year_ago, 5, T(9, 0), T(11, 0), horizon),
             adults,
             0.75,
-            "volunteer_service",
+            "volunteer-hour",  # the points bank's hourly volunteer rule
         ),
     ]
 
@@ -300,9 +300,29 @@ def build(context, rng, stdout):
         e = services.enrolment_create(actor=staff, activity=baking, resident=kid)
         waiting += e.status == Enrolment.Status.WAITLISTED
 
+    # Today: volunteers on duty at the book café, checked in at the counter's one scan page.
+    duty = services.activity_create(
+        actor=staff,
+        org_unit=community,
+        title="志愿服务：社区书咖值班",
+        category="volunteer_service",
+        capacity=4,
+        enrol_opens=now - datetime.timedelta(days=7),
+        enrol_closes=_aware(today, T(9, 0)),
+        sessions=[(_aware(today, T(9, 30)), _aware(today, T(18, 0)))],
+        target_group="all",
+        room=rooms.get("社区书咖"),
+        place="" if rooms.get("社区书咖") else "社区书咖",
+        description="整理书架、登记借阅、照看阅读的孩子。按在岗小时计志愿积分，组织者确认后发放。",
+        point_rule_code="volunteer-hour",
+        book_room=False,
+    )
+    for r in rng.sample(adults, min(len(adults), 3)):
+        services.enrolment_create(actor=staff, activity=duty, resident=r, role=Enrolment.Role.VOLUNTEER)
+
     child_born_after = datetime.date(today.year - 18, 12, 31)
     child_times = sum(1 for a in att_rows if a.counted and a.resident.birth_date > child_born_after)
     stdout.write(
-        f"  activities: {len(activities) + 1} activities, {len(enrol_rows)} enrolments, {len(att_rows)} attendances "
+        f"  activities: {len(activities) + 2} activities, {len(enrol_rows)} enrolments, {len(att_rows)} attendances "
         f"({child_times} counted child participations), {waiting} on a waiting list"
     )

@@ -3,9 +3,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.extension_points import (
+    CardAction,
     DemoStep,
     HomePanel,
     NavItem,
+    register_card_action,
     register_demo_step,
     register_home_panel,
     register_nav,
@@ -51,6 +53,24 @@ def _today(request):
     return render_to_string("activities/partials/home_today.html", {"sessions": sessions}, request=request)
 
 
+def _card_choices(request, community, wanted=None):
+    from .counter import choices
+
+    return choices(request, community, wanted)
+
+
+def _card_perform(request, community, value, resident, by_card):
+    from .counter import perform
+
+    return perform(request, community, value, resident, by_card)
+
+
+def _card_panel(request, community, resident):
+    from .counter import panel
+
+    return panel(request, community, resident)
+
+
 def _demo(context, rng, stdout):
     from .demo import build
 
@@ -63,3 +83,6 @@ register_nav(
 register_home_panel(HomePanel("activities.mine", _my_activities, "activities.view_own_activities", order=530))
 register_home_panel(HomePanel("activities.today", _today, "activities.create_activity", order=830))
 register_demo_step(DemoStep("activities", _demo, order=50))
+# Check-in and check-out of a session running now, on the service centre's one scan page (the points
+# counter), which calls these without importing this app.
+register_card_action(CardAction("activities.attendance", _card_choices, _card_perform, _card_panel, order=10))

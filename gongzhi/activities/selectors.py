@@ -1,15 +1,19 @@
 import datetime
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
+from django.apps import apps
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gongzhi.accounts.roles import READER_ROLES
 from gongzhi.accounts.scoping import community_scope_q, scope_q
 from gongzhi.core.models import PartnerUnit
 from gongzhi.registry.models import Resident
 
-from .models import Activity, ActivitySession, Attendance, Enrolment
+from .models import PRESENCE_SHARE, Activity, ActivitySession, Attendance, Enrolment
 from .rules import VIEWERS
 
 ELDERLY_AGE = 60
@@ -104,7 +108,9 @@ def my_enrolments(*, residents) -> QuerySet:
 
 
 def attendance_of(session: ActivitySession) -> QuerySet:
-    return session.attendances.select_related("resident").order_by("check_in_at", "id")
+    return session.attendances.select_related("resident", "session", "session__activity").order_by(
+        "check_in_at", "id"
+    )
 
 
 # --- statistics ---------------------------------------------------------------------------------
@@ -200,3 +206,163 @@ def partner_programmes(*, user, partner_id=None) -> list[dict]:
             }
         )
     return out
+
+
+# --- what an attendance earns --------------------------------------------------------------------
+
+
+@dataclass
+class PointsOutlook:
+    """What one attendance earned, or will earn once the organiser confirms the session.
+
+    state: awarded | expected | below_presence | not_awarded | none"""
+
+    state: str
+    message: str
+    points: int | None = None
+
+
+def _rule_code(attendance: Attendance) -> str:
+    activity = attendance.session.activity
+    code = (
+        activity.point_rule_code
+        if attendance.role == Enrolment.Role.VOLUNTEER
+        else activity.participant_point_rule_code
+    )
+    return (code or "").strip().lower()
+
+
+def points_outlook(attendances) -> list[PointsOutlook]:
+    """What each attendance (loaded with session__activity; an unsaved one previews a check-in)
+    earned or will earn, in order: two queries whatever their number (the rules of the activities'
+    communities, the awards already posted)."""
+    from .services import award_key, award_quantity, counts
+
+    attendances = list(attendances)
+    share = int(PRESENCE_SHARE * 100)
+    rules, entries = {}, {}
+    if apps.is_installed("gongzhi.points") and attendances:
+        from gongzhi.points.models import PointEntry, PointRule
+
+        codes = {_rule_code(a) for a in attendances} - {""}
+        units = {a.session.activity.org_unit_id for a in attendances}
+        if codes:
+            rules = {
+                (r.org_unit_id, r.code): r
+                for r in PointRule.objects.filter(org_unit_id__in=units, code__in=codes)
+            }
+        keys = [
+            award_key(a.session.activity_id, a.session_id, a.resident_id)
+            for a in attendances
+            if a.session.confirmed_at
+        ]
+        if keys:
+            entries = {
+                e.idempotency_key: e
+                for e in PointEntry.objects.filter(
+                    idempotency_key__in=keys, org_unit_id__in=units, kind=PointEntry.Kind.AWARD
+                )
+            }
+    today = timezone.localdate()
+    out = []
+    for a in attendances:
+        session, activity = a.session, a.session.activity
+        code = _rule_code(a)
+        rule = rules.get((activity.org_unit_id, code))
+        volunteer = a.role == Enrolment.Role.VOLUNTEER
+        entry = entries.get(award_key(activity.pk, session.pk, a.resident_id))
+        if entry is not None:
+            o = PointsOutlook(
+                "awarded",
+                _("%(points)s points awarded for this session (%(rule)s).")
+                % {"points": entry.points, "rule": rule.name if rule else code},
+                entry.points,
+            )
+        elif not code:
+            o = PointsOutlook(
+                "none",
+                _("Volunteers of this activity earn no points.")
+                if volunteer
+                else _("Participants of this activity earn no points."),
+            )
+        elif rule is None or not rule.is_valid_on(today):
+            o = PointsOutlook(
+                "none", _("The point rule %(code)s is not in force: no points.") % {"code": code}
+            )
+        elif session.confirmed_at:
+            if a.counted:
+                o = PointsOutlook("not_awarded", _("No points were awarded for this session."))
+            else:
+                o = PointsOutlook(
+                    "below_presence",
+                    _("Present for less than %(share)s%% of the session: no points.") % {"share": share},
+                )
+        elif a.check_out_at is not None:
+            if counts(session, a.present_minutes):
+                points = _points(rule, award_quantity(rule.unit, a.present_minutes))
+                o = PointsOutlook(
+                    "expected",
+                    _("Will earn %(points)s points (%(rule)s) when the organiser confirms the session.")
+                    % {"points": points, "rule": rule.name},
+                    points,
+                )
+            else:
+                o = PointsOutlook(
+                    "below_presence",
+                    _("Present for less than %(share)s%% of the session: no points.") % {"share": share},
+                )
+        else:
+            points = _points(rule, award_quantity(rule.unit, session.minutes))
+            message = (
+                _(
+                    "Earns up to %(points)s points (%(rule)s, by the hour) when the organiser confirms the "
+                    "session, for a stay of at least %(share)s%% of it."
+                )
+                if rule.unit == "hour"
+                else _(
+                    "Earns %(points)s points (%(rule)s) when the organiser confirms the session, for a stay "
+                    "of at least %(share)s%% of it."
+                )
+            )
+            o = PointsOutlook(
+                "expected", message % {"points": points, "rule": rule.name, "share": share}, points
+            )
+        out.append(o)
+    return out
+
+
+def _points(rule, quantity: Decimal) -> int:
+    return int((quantity * rule.points).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def my_attendance(*, residents, limit: int = 20) -> list[Attendance]:
+    """The latest attendances of a resident and the children they enrol, with what each earned."""
+    rows = list(
+        Attendance.objects.filter(resident__in=residents)
+        .select_related("session", "session__activity", "resident")
+        .order_by("-check_in_at", "-id")[:limit]
+    )
+    for a, outlook in zip(rows, points_outlook(rows), strict=True):
+        a.outlook = outlook
+    return rows
+
+
+def partner_get(*, user, pk) -> PartnerUnit | None:
+    """A partner unit in the user's reading scope; partner staff see their own unit only."""
+    qs = PartnerUnit.objects.filter(scope_q(user, (*READER_ROLES, "partner_staff")), pk=pk)
+    if not user.has_role(*READER_ROLES):
+        qs = qs.filter(pk=user.partner_unit_id or -1)
+    return qs.select_related("org_unit").first()
+
+
+def partner_sessions_held(partner: PartnerUnit, *, limit: int = 20) -> QuerySet:
+    """The latest sessions a partner unit held, with how many people each counted."""
+    return (
+        ActivitySession.objects.filter(activity__partner=partner, end__lte=timezone.now())
+        .select_related("activity")
+        .annotate(
+            checked_in=Count("attendances", distinct=True),
+            counted_n=Count("attendances", filter=Q(attendances__counted=True), distinct=True),
+        )
+        .order_by("-start", "-id")[:limit]
+    )

@@ -12,6 +12,7 @@ participants, when the activity has a participant rule) are then awarded points.
 import contextlib
 import datetime
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.apps import apps
 from django.db import IntegrityError, transaction
@@ -555,6 +556,24 @@ def attendance_scan(
 
 
 @transaction.atomic
+def attendance_check(
+    *, actor, session: ActivitySession, resident: Resident, by_card: bool, action: str | None = None, at=None
+) -> ScanResult:
+    """Staff at the counter check a person in or out whom the counter found by card, phone number or
+    name (`by_card` tells which, for the record)."""
+    if not can_manage(actor, session.activity):
+        raise ApplicationError(_("Only the organisers scan check-in cards."), code="not_allowed", status=403)
+    return _record(
+        actor=actor,
+        session=session,
+        resident=resident,
+        method=Attendance.Method.CARD if by_card else Attendance.Method.MANUAL,
+        action=action,
+        now=at or timezone.now(),
+    )
+
+
+@transaction.atomic
 def attendance_self(*, actor, activity_token: str, action: str | None = None, at=None) -> ScanResult:
     """A signed-in resident scans the activity's QR code with their own phone."""
     now = at or timezone.now()
@@ -615,21 +634,42 @@ class ConfirmResult:
     counted: int
     not_counted: int
     awarded: int
+    refused: list = field(default_factory=list)  # (name, reason) of awards the points bank refused
+
+
+def award_key(activity_id: int, session_id: int, resident_id: int) -> str:
+    """The idempotency key of the points a session's attendance earns (one award per person)."""
+    return f"activity:{activity_id}:session:{session_id}:resident:{resident_id}"
+
+
+def award_quantity(unit: str, present: int) -> Decimal:
+    """How much of a rule one counted attendance is worth: one occurrence, or the hours present."""
+    if unit == "hour":
+        return (Decimal(present) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return Decimal(1)
 
 
 def _award(*, actor, activity, session, attendance, rule_code) -> bool:
+    """Award the points of one counted attendance in the activity's community (whose rules these are).
+    A refusal of the points bank (a cap reached, a rule out of force) is raised to the caller."""
     if not rule_code or not apps.is_installed("gongzhi.points"):
         return False
+    from gongzhi.points.models import PointRule
     from gongzhi.points.services import award_create
 
+    rule = PointRule.objects.filter(org_unit=activity.org_unit, code=rule_code.strip().lower()).first()
+    quantity = award_quantity(rule.unit if rule else "", attendance.present_minutes)
+    if quantity <= 0:
+        return False
     result = award_create(
         actor=actor,
         resident=attendance.resident,
         rule_code=rule_code,
-        quantity=1,
-        idempotency_key=f"activity:{activity.pk}:session:{session.pk}:resident:{attendance.resident_id}",
+        quantity=quantity,
+        idempotency_key=award_key(activity.pk, session.pk, attendance.resident_id),
         note=activity.title[:100],
         source=f"activities.session:{session.pk}",
+        org_unit=activity.org_unit,
     )
     return bool(result.created)
 
@@ -650,6 +690,7 @@ def session_confirm(*, actor, session: ActivitySession, at=None) -> ConfirmResul
     if now < session.end:
         raise ConflictError(_("Confirm the attendance once the session is over."), code="too_early")
     counted = not_counted = awarded = 0
+    refused = []
     rows = list(session.attendances.select_related("resident"))
     for a in rows:
         a.present_minutes = present_minutes(session, a.check_in_at, a.check_out_at)
@@ -670,13 +711,18 @@ def session_confirm(*, actor, session: ActivitySession, at=None) -> ConfirmResul
             if a.role == Enrolment.Role.VOLUNTEER
             else activity.participant_point_rule_code
         )
-        if _award(actor=actor, activity=activity, session=session, attendance=a, rule_code=rule):
-            awarded += 1
+        try:
+            # A savepoint per award: one person's cap does not undo the others' points.
+            with transaction.atomic():
+                if _award(actor=actor, activity=activity, session=session, attendance=a, rule_code=rule):
+                    awarded += 1
+        except ApplicationError as exc:
+            refused.append((a.resident.name, str(exc.message)))
     audit.record(
         actor=actor,
         action="session.confirm",
         obj=session,
         org_unit=activity.org_unit,
-        detail={"counted": counted, "not_counted": not_counted, "awarded": awarded},
+        detail={"counted": counted, "not_counted": not_counted, "awarded": awarded, "refused": len(refused)},
     )
-    return ConfirmResult(counted, not_counted, awarded)
+    return ConfirmResult(counted, not_counted, awarded, refused)

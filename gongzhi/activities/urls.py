@@ -12,6 +12,7 @@ urlpatterns = [
     path("stats/", views.stats, name="stats"),
     path("stats/export.xlsx", views.stats_export, name="stats_export"),
     path("partners/", views.partner_programmes, name="partner_programmes"),
+    path("partners/<int:pk>/", views.partner_detail, name="partner_detail"),
     path("checkin/<str:token>/", views.self_checkin, name="self_checkin"),
     path("<int:pk>/", views.activity_detail, name="activity_detail"),
     path("<int:pk>/enrol/", views.enrol, name="enrol"),
@@ -23,4 +24,5 @@ urlpatterns = [
     path("sessions/<int:pk>/scan/", views.session_scan, name="session_scan"),
     path("sessions/<int:pk>/confirm/", views.session_confirm, name="session_confirm"),
     path("sessions/<int:pk>/manual/", views.session_manual, name="session_manual"),
+    path("sessions/<int:pk>/counter/", views.counter_attendance, name="counter_attendance"),
 ]

@@ -3,8 +3,10 @@ import io
 import json
 
 import segno
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,7 +26,7 @@ from gongzhi.registry.models import Resident
 from gongzhi.registry.selectors import resident_of_user
 from gongzhi.venues.selectors import room_list
 
-from . import selectors, services
+from . import counter, selectors, services
 from .forms import ActivityEditForm, ActivityForm, ManualAttendanceForm, ScanForm, day_end, day_start
 from .models import Activity, ActivitySession, Enrolment
 from .rules import ORGANISERS, VIEWERS
@@ -301,18 +303,21 @@ def self_checkin(request, token):
     activity = Activity.objects.filter(checkin_token=token).select_related("org_unit").first()
     if activity is None:
         raise Http404
-    result = error = None
+    result = error = outlook = None
     if request.method == "POST":
         try:
             result = services.attendance_self(actor=request.user, activity_token=token)
         except ApplicationError as exc:
             error = str(exc.message)
+        else:
+            outlook = selectors.points_outlook([result.attendance])[0]
     return render(
         request,
         "activities/self_checkin.html",
         {
             "activity": activity,
             "result": result,
+            "outlook": outlook,
             "error": error,
             "session": services.current_session(activity),
         },
@@ -327,20 +332,29 @@ def my_activities(request):
     return render(
         request,
         "activities/my_activities.html",
-        {"page": page, "qs": querystring_without_page(request), "resident": resident, "now": timezone.now()},
+        {
+            "page": page,
+            "qs": querystring_without_page(request),
+            "resident": resident,
+            "now": timezone.now(),
+            "attendances": selectors.my_attendance(residents=family),
+        },
     )
 
 
 @permission_required("activities.view_activities", raise_exception=True)
 def session_detail(request, pk):
     session = _session_or_404(request, pk)
+    attendances = list(selectors.attendance_of(session))
+    for a, outlook in zip(attendances, selectors.points_outlook(attendances), strict=True):
+        a.outlook = outlook
     return render(
         request,
         "activities/session_detail.html",
         {
             "session": session,
             "activity": session.activity,
-            "attendances": selectors.attendance_of(session),
+            "attendances": attendances,
             "share": int(services.PRESENCE_SHARE * 100),
             "can_confirm": session.confirmed_at is None and timezone.now() >= session.end,
             "manual_form": ManualAttendanceForm(),
@@ -383,10 +397,14 @@ def session_manual(request, pk):
 
 @permission_required("activities.view_activities", raise_exception=True)
 def session_scan(request, pk):
-    """Staff scan page: the phone camera reads the card QR (BarcodeDetector), or type the code."""
+    """Check-in by card for one session. Counter staff are sent to the service centre's one scan page
+    (the points counter) with this session chosen; partner staff, who do not work the points counter,
+    scan here. A POST (htmx) checks the card holder in or out and answers the result fragment."""
     session = _session_or_404(request, pk)
+    if request.method == "GET" and request.user.has_perm("points.use_counter", session.activity.org_unit):
+        return redirect(counter.counter_url(session.activity.org_unit_id, session.pk))
     form = ScanForm(request.POST or None)
-    result = error = None
+    result = error = outlook = None
     if request.method == "POST" and form.is_valid():
         try:
             result = services.attendance_scan(
@@ -394,17 +412,55 @@ def session_scan(request, pk):
             )
         except ApplicationError as exc:
             error = str(exc.message)
+        else:
+            outlook = selectors.points_outlook([result.attendance])[0]
         form = ScanForm()
     context = {
         "session": session,
         "activity": session.activity,
         "form": form,
         "result": result,
+        "outlook": outlook,
         "error": error,
     }
     if request.headers.get("HX-Request"):
         return render(request, "activities/partials/scan_result.html", context)
     return render(request, "activities/session_scan.html", context)
+
+
+@require_POST
+@permission_required("activities.view_activities", raise_exception=True)
+def counter_attendance(request, pk):
+    """From a resident's page at the counter: check them in or out of a session running now."""
+    session = _session_or_404(request, pk)
+    activity = session.activity
+    rid = request.POST.get("resident", "")
+    known = Q(org_unit__path__startswith=activity.org_unit.path) | Q(enrolments__activity=activity)
+    if apps.is_installed("gongzhi.points"):
+        # 双报到: a party member from elsewhere who holds an account at this community's counter.
+        known |= Q(point_accounts__org_unit=activity.org_unit)
+    resident = (
+        Resident.objects.filter(known, pk=int(rid) if rid.isdigit() else 0, status=Resident.Status.LIVING)
+        .distinct()
+        .first()
+    )
+    if resident is None:
+        raise Http404
+    try:
+        result = services.attendance_check(
+            actor=request.user, session=session, resident=resident, by_card=False
+        )
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        outcome = counter.outcome_of(result)
+        messages.success(request, outcome.message)
+        for detail in outcome.details:
+            messages.info(request, detail)
+    back = request.POST.get("next", "")
+    if back.startswith("/") and not back.startswith("//"):
+        return redirect(back)
+    return redirect(counter.counter_url(activity.org_unit_id, session.pk))
 
 
 @require_POST
@@ -421,6 +477,10 @@ def session_confirm(request, pk):
             _("Confirmed: %(counted)s counted, %(not)s below the presence rule, %(awarded)s awarded points.")
             % {"counted": r.counted, "not": r.not_counted, "awarded": r.awarded},
         )
+        for name, reason in r.refused:
+            messages.warning(
+                request, _("No points awarded to %(name)s: %(reason)s") % {"name": name, "reason": reason}
+            )
     return redirect("activities:session_detail", pk=session.pk)
 
 
@@ -448,6 +508,10 @@ def stats(request):
             "labels": [str(r["key"]) for r in data["by_month"]],
             "times": [r["times"] for r in data["by_month"]],
             "people": [r["people"] for r in data["by_month"]],
+        },
+        "partner": {
+            "labels": [r["label"] or str(_("The community")) for r in data["by_partner"]],
+            "times": [r["times"] for r in data["by_partner"]],
         },
         "series": {"times": _("Person-times"), "people": _("People")},
     }
@@ -518,4 +582,25 @@ def partner_programmes(request):
         request,
         "activities/partner_programmes.html",
         {"rows": rows, "programmes": programmes, "partner_id": partner_id},
+    )
+
+
+@permission_required("activities.view_partner_programmes", raise_exception=True)
+def partner_detail(request, pk):
+    """A partner unit's page: profile and contacts, the programmes it runs, the sessions it held and
+    the people it reached."""
+    partner = selectors.partner_get(user=request.user, pk=pk)
+    if partner is None:
+        raise Http404
+    figures = selectors.partner_programmes(user=request.user, partner_id=partner.pk)[0]
+    return render(
+        request,
+        "activities/partner_detail.html",
+        {
+            "partner": partner,
+            "figures": figures,
+            "page": paginate(request, selectors.activity_list(user=request.user, partner_id=partner.pk)),
+            "qs": querystring_without_page(request),
+            "held": selectors.partner_sessions_held(partner),
+        },
     )

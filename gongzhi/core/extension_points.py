@@ -4,7 +4,9 @@
 - panels on the role home pages,
 - demo builders run by `core_demo` in order,
 - periodic jobs run by `core_scheduler`,
-- cockpit metrics: the figures the dashboard summarises per org unit and period.
+- cockpit metrics: the figures the dashboard summarises per org unit and period,
+- card actions: what the counter's scan page can do with a scanned cloud check-in card besides the
+  points bank (activities: check a person in or out of a session running now).
 """
 
 import datetime
@@ -64,11 +66,39 @@ class CockpitMetric:
 
 
 @dataclass
+class CardOutcome:
+    """What a card action did, told to the staff member at the counter."""
+
+    ok: bool
+    message: str
+    details: list = field(default_factory=list)  # further sentences (e.g. the points it earns)
+
+
+@dataclass(frozen=True)
+class CardAction:
+    """Something the one scan page of the service centre (the points counter) can do with a scanned
+    cloud check-in card, contributed by the app that owns it, so the counter never imports that app.
+
+    `choices(request, community, wanted)` -> [(value, label)]: what can be chosen now (e.g. the
+    sessions open for check-in); `wanted` is a value asked for in the address (kept when allowed).
+    `perform(request, community, value, resident, by_card)` -> CardOutcome: does it for the resident
+    the counter found (`by_card`: from a card token rather than a typed phone number or name).
+    `panel(request, community, resident)` -> HTML or None, shown on the resident's counter page."""
+
+    key: str
+    choices: Callable
+    perform: Callable
+    panel: Callable | None = None
+    order: int = 100
+
+
+@dataclass
 class _Registry:
     nav: dict = field(default_factory=dict)
     panels: dict = field(default_factory=dict)
     demo: dict = field(default_factory=dict)
     cockpit: dict = field(default_factory=dict)
+    card_actions: dict = field(default_factory=dict)
 
 
 registry = _Registry()
@@ -91,6 +121,14 @@ def register_cockpit_metric(metric: CockpitMetric, *, replace: bool = True) -> N
     fallback that steps aside for the owning app's own definition of the same key."""
     if replace or metric.key not in registry.cockpit:
         registry.cockpit[metric.key] = metric
+
+
+def register_card_action(action: CardAction) -> None:
+    registry.card_actions[action.key] = action
+
+
+def card_actions() -> list[CardAction]:
+    return sorted(registry.card_actions.values(), key=lambda a: (a.order, a.key))
 
 
 def nav_items():

@@ -47,11 +47,25 @@ class PolicyForm(forms.Form):
 
 
 class ScanForm(forms.Form):
+    """The one scan page of the service centre: a card code (or phone number, or name) and what to do
+    with it — open the points account (award, exchange) or one of the card actions other apps
+    register (check in or out of an activity session running now)."""
+
+    do = forms.ChoiceField(
+        label=_("What to do"), required=False, widget=forms.RadioSelect(attrs={"data-scan-do": "1"})
+    )
     code = forms.CharField(
         label=_("Card code, phone number or name"),
         max_length=100,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text", "data-scan-target": "1"}),
     )
+    camera = forms.CharField(required=False, widget=forms.HiddenInput(attrs={"data-scan-camera": "1"}))
+
+    def __init__(self, *args, actions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["do"].choices = [
+            ("", _("Open the points account: award points or exchange goods"))
+        ] + list(actions)
 
 
 class AwardForm(forms.Form):

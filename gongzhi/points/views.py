@@ -20,10 +20,12 @@ from gongzhi.accounts.roles import READER_ROLES, WORKER_ROLES
 from gongzhi.accounts.scoping import scope_q
 from gongzhi.core import crypto
 from gongzhi.core.errors import ApplicationError
+from gongzhi.core.extension_points import CardOutcome, card_actions
 from gongzhi.core.pagination import paginate, querystring_without_page
 from gongzhi.core.uploads import upload_store
 from gongzhi.core.views import form_error
 from gongzhi.registry.models import Resident
+from gongzhi.registry.selectors import card_resolve
 
 from . import selectors, services
 from .forms import AwardForm, PolicyForm, ReasonForm, RewardForm, RuleForm, ScanForm, StockForm
@@ -133,42 +135,94 @@ def entry_reverse(request, pk):
 # --- the counter ---------------------------------------------------------------------------------
 
 
+def _card_actions(request, community, wanted=""):
+    """The card actions other apps offer at this counter now, as (value, label) choices; the value
+    is "<action key>:<the action's own value>"."""
+    action_key, _sep, value = (wanted or "").rpartition(":")
+    out = []
+    for action in card_actions():
+        own = value if action_key == action.key else None
+        out += [(f"{action.key}:{v}", label) for v, label in action.choices(request, community, own)]
+    return out
+
+
+def _perform(request, community, do, code):
+    """Run the chosen card action for the resident the code stands for, or say why not."""
+    action_key, _sep, value = do.rpartition(":")
+    action = next((a for a in card_actions() if a.key == action_key), None)
+    resident = selectors.resident_by_code(user=request.user, community=community, code=code)
+    if action is None or resident is None:
+        return None, CardOutcome(False, _("No resident was found for this card or phone number."))
+    by_card = card_resolve(code) is not None
+    return resident, action.perform(request, community, value, resident, by_card)
+
+
 @permission_required("points.use_counter", raise_exception=True)
 def counter(request):
-    """The phone camera page: scan a card (BarcodeDetector) or type the card code or phone number."""
+    """The service centre's one scan page: the phone camera reads a cloud check-in card
+    (BarcodeDetector), or staff type the card code, a phone number or a name; then the resident's
+    points account opens (award, exchange), or the chosen card action runs at once (check in or out
+    of an activity session) and the page waits for the next card with the same choice."""
     community, communities = _community(request, WORKER_ROLES)
-    form = ScanForm(request.POST or None)
+    wanted = request.POST.get("do") or request.GET.get("do") or ""
+    actions = _card_actions(request, community, wanted)
+    form = ScanForm(request.POST or None, actions=actions, initial={"do": wanted})
     matches = []
+    outcome = resident = None
+    status = 200
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"].strip()
-        resident = selectors.resident_by_code(user=request.user, community=community, code=code)
-        if resident is not None:
-            if selectors.account_for(resident, community) is None:
-                services.account_open(actor=request.user, resident=resident, org_unit=community)
-                if services.home_community(resident) != community:
-                    messages.success(
-                        request,
-                        _("%(name)s is now registered in %(community)s as well (双报到).")
-                        % {"name": resident.name, "community": community.name},
-                    )
-            url = reverse("points:counter_resident", args=[resident.pk])
-            return redirect(f"{url}?community={community.pk}")
-        matches = selectors.residents_by_name(user=request.user, community=community, name=code)
-        if not matches:
-            form.add_error("code", _("No resident was found for this card or phone number."))
+        do = form.cleaned_data["do"]
+        if do:
+            resident, outcome = _perform(request, community, do, code)
+            if resident is None:
+                matches = selectors.residents_by_name(user=request.user, community=community, name=code)
+                if matches:
+                    outcome = None
+            status = 200 if outcome is None or outcome.ok else 409
+            # The next card gets the same choice; the code field is emptied for it.
+            form = ScanForm(actions=_card_actions(request, community, do), initial={"do": do})
+        else:
+            resident = selectors.resident_by_code(user=request.user, community=community, code=code)
+            if resident is not None:
+                if selectors.account_for(resident, community) is None:
+                    services.account_open(actor=request.user, resident=resident, org_unit=community)
+                    if services.home_community(resident) != community:
+                        messages.success(
+                            request,
+                            _("%(name)s is now registered in %(community)s as well (双报到).")
+                            % {"name": resident.name, "community": community.name},
+                        )
+                url = reverse("points:counter_resident", args=[resident.pk])
+                return redirect(f"{url}?community={community.pk}")
+            matches = selectors.residents_by_name(user=request.user, community=community, name=code)
+            if not matches:
+                form.add_error("code", _("No resident was found for this card or phone number."))
     return render(
         request,
         "points/counter.html",
-        {"form": form, "community": community, "communities": communities, "matches": matches},
+        {
+            "form": form,
+            "community": community,
+            "communities": communities,
+            "matches": matches,
+            "outcome": outcome,
+            "outcome_resident": resident,
+            "autostart": request.method == "POST" and request.POST.get("camera") == "1",
+            "extra_params": [("do", wanted)] if wanted else [],
+        },
+        status=status,
     )
 
 
 def _counter_context(request, community, resident, award_form=None):
     account = services.account_open(actor=request.user, resident=resident, org_unit=community)
     rules = selectors.rules_of(community).filter(is_active=True, needs_confirmation=False)
+    panels = [a.panel(request, community, resident) for a in card_actions() if a.panel is not None]
     return {
         "community": community,
         "resident": resident,
+        "action_panels": [p for p in panels if p],
         "account": account,
         "masked_phone": crypto.mask_phone(resident.phone),
         "award_form": award_form or AwardForm(rules=rules, initial={"idempotency_key": uuid.uuid4().hex}),

@@ -39,6 +39,20 @@ def _enrolment_b(w):
     return _enrolment(w, w.tree.community_b, w.tree.grid_b1).pk
 
 
+def _partner(w, community):
+    from gongzhi.core.services import partnerunit_save
+
+    return partnerunit_save(actor=None, org_unit=community, kind="school", name=f"学校{community.pk}").pk
+
+
+def _partner_b(w):
+    return _partner(w, w.tree.community_b)
+
+
+def _partner_a(w):
+    return _partner(w, w.tree.community_a)
+
+
 def _staff(w):
     return w.make_user(w.roles.COMMUNITY_STAFF, w.tree.community_a)
 
@@ -52,6 +66,8 @@ CASES = {
     "activities:enrolment_cancel": Case(_enrolment_b, _staff, method="post", data={}),
     "activities:session_detail": Case(_session_b, _staff, own=_session_a),
     "activities:session_scan": Case(_session_b, _staff, method="post", data={"token": "x"}),
+    "activities:partner_detail": Case(_partner_b, _staff, own=_partner_a),
+    "activities:counter_attendance": Case(_session_b, _staff, method="post", data={"resident": 1}),
     "activities:session_confirm": Case(_session_b, _staff, method="post", data={}),
     "activities:session_manual": Case(_session_b, _staff, method="post", data={}),
     "api:enrolments": Case(_activity_b, _staff, own=_activity_a),

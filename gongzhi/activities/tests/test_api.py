@@ -49,6 +49,27 @@ def test_enrol_then_waitlist(login, tree, staff, make_user, roles):
     assert r.status_code == 409 and r.json()["code"] == "already_enrolled"
 
 
+def test_guardian_enrols_a_child_by_the_api_a_stranger_cannot(login, tree, make_user, roles):
+    from gongzhi.activities.models import Enrolment
+
+    activity = make_activity(tree.community_a, min_age=6, max_age=12, category="children")
+    parent = make_user(roles.RESIDENT, tree.community_a)
+    household = make_household(tree.grid_a1)
+    make_resident(household, age=36, user=parent)
+    child = make_resident(household, age=9, relationship="child")
+    url = f"/api/v1/activities/{activity.pk}/enrolments"
+    stranger = make_user(roles.RESIDENT, tree.community_a)
+    make_resident(make_household(tree.grid_a2), age=40, user=stranger)
+    r = login(stranger).post(url, {"resident_id": child.pk}, content_type="application/json")
+    assert r.status_code == 403 and r.json()["code"] == "not_guardian" and r.json()["message"]
+    assert not Enrolment.objects.exists()
+    r = login(parent).post(url, {"resident_id": child.pk}, content_type="application/json")
+    assert r.status_code == 201 and r.json()["resident_id"] == child.pk and r.json()["status"] == "enrolled"
+    elsewhere = make_resident(make_household(tree.grid_b1), age=9, relationship="child")
+    r = login(parent).post(url, {"resident_id": elsewhere.pk}, content_type="application/json")
+    assert r.status_code == 404
+
+
 def test_activity_of_another_community_is_404(login, tree, make_user, roles):
     activity = make_activity(tree.community_b)
     client = login(make_user(roles.RESIDENT, tree.community_a))
@@ -73,6 +94,8 @@ def test_attendance_by_card(login, tree, staff):
     assert r.status_code == 200, r.content
     assert r.json()["action"] == "check_in"
     assert r.json()["warnings"]  # walked in without enrolling
+    # The activity has no participant rule: the answer says the check-in earns nothing.
+    assert r.json()["points_state"] == "none" and r.json()["points"] is None and r.json()["points_message"]
     r = client.post(url, {"token": card.token}, content_type="application/json")
     assert r.json()["action"] == "check_out"
     assert r.json()["counted"] is False

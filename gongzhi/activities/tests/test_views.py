@@ -78,8 +78,9 @@ def test_scan_page_checks_in_by_htmx(login, staff, tree):
     card = registry_services.card_issue(actor=staff, resident=resident)
     client = login(staff)
     url = reverse("activities:session_scan", args=[activity.sessions.get().pk])
-    page = client.get(url).content.decode()
-    assert "scan.js" in page and "<script>" not in page
+    # Counter staff land on the one scan page of the service centre (the points counter).
+    page = client.get(url, follow=True).content.decode()
+    assert "scan.js" in page and "<script>" not in page and "次仁" not in page
     r = client.post(url, {"token": card.token}, HTTP_HX_REQUEST="true")
     assert "次仁" in r.content.decode()
     r = client.post(url, {"token": "revoked-or-unknown"}, HTTP_HX_REQUEST="true")
@@ -195,3 +196,65 @@ def test_activity_list_query_count_is_flat(login, staff, tree, django_assert_max
             sessions=[(at(3 + i, 10), at(3 + i, 11)), (at(10 + i, 10), at(10 + i, 11))],
         )
     load()
+
+
+def _held_session(partner, tree, staff, kids):
+    start = at(-2, 9)
+    activity = make_activity(
+        tree.community_a,
+        partner=partner,
+        title="义诊",
+        category="free_clinic",
+        opens=-10,
+        closes=-3,
+        sessions=[(start, start + datetime.timedelta(hours=2))],
+    )
+    session = activity.sessions.get()
+    for kid in kids:
+        services.attendance_manual(
+            actor=staff,
+            session=session,
+            resident=kid,
+            check_in_at=start,
+            check_out_at=start + datetime.timedelta(hours=2),
+        )
+    services.session_confirm(actor=staff, session=session)
+    return activity
+
+
+def test_partner_unit_page_shows_profile_programmes_sessions_and_reach(
+    login, staff, tree, make_user, roles, django_assert_max_num_queries
+):
+    from gongzhi.core.services import partnerunit_save
+
+    p = partnerunit_save(
+        actor=None,
+        org_unit=tree.community_a,
+        kind="clinic",
+        name="乡卫生院",
+        contact_name="王医生",
+        contact_phone="0891-6320000",
+        address="纳金路1号",
+    )
+    people = [make_resident(make_household(tree.grid_a1), age=70) for _ in range(3)]
+    _held_session(p, tree, staff, people)
+    client = login(staff)
+    url = reverse("activities:partner_detail", args=[p.pk])
+    html = client.get(url).content.decode()
+    assert "乡卫生院" in html and "王医生" in html and "0891-6320000" in html and "义诊" in html
+    assert "<strong>3</strong>" in html  # three people reached
+    # The page costs the same whatever the number of programmes and sessions.
+    with django_assert_max_num_queries(20) as small:
+        client.get(url)
+    for _ in range(4):
+        _held_session(p, tree, staff, people[:2])
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert client.get(url).status_code == 200
+
+    other = partnerunit_save(actor=None, org_unit=tree.community_b, kind="school", name="别的学校")
+    assert client.get(reverse("activities:partner_detail", args=[other.pk])).status_code == 404
+    # Partner staff see their own unit's page only.
+    mine = make_user(roles.PARTNER_STAFF, tree.community_a)
+    mine.partner_unit = other
+    mine.save(update_fields=["partner_unit"])
+    assert login(mine).get(url).status_code == 404

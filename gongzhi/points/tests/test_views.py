@@ -274,3 +274,38 @@ def test_list_pages_cost_the_same_queries_at_two_sizes(bank, django_assert_max_n
     grow(12, 10)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def test_the_counter_runs_a_card_action_another_app_registers(bank, monkeypatch):
+    """The counter is the one scan page: another app's card action (activities' check-in, here a
+    stand-in) is offered, runs for the card holder and keeps its choice for the next card — without
+    the points app importing that app."""
+    from gongzhi.core import extension_points
+
+    done = []
+
+    def choices(request, community, wanted=None):
+        return [("7", "签到：测试场次")]
+
+    def perform(request, community, value, resident, by_card):
+        done.append((value, resident.pk, by_card))
+        return extension_points.CardOutcome(True, f"{resident.name} 已签到", ["将获 2 积分"])
+
+    action = extension_points.CardAction("test.stand_in", choices, perform)
+    monkeypatch.setitem(extension_points.registry.card_actions, action.key, action)
+    card = registry_services.card_issue(actor=bank.staff, resident=bank.alice)
+    client = as_user(bank.staff)
+    html = client.get(reverse("points:counter"), {"do": "test.stand_in:7"}).content.decode()
+    assert "签到：测试场次" in html and 'value="test.stand_in:7"' in html
+
+    r = client.post(reverse("points:counter"), {"do": "test.stand_in:7", "code": card.token})
+    html = r.content.decode()
+    assert r.status_code == 200 and f"{bank.alice.name} 已签到" in html and "将获 2 积分" in html
+    assert done == [("7", bank.alice.pk, True)]
+    assert f"/points/counter/{bank.alice.pk}/" in html  # the way on to award or exchange
+
+    r = client.post(reverse("points:counter"), {"do": "test.stand_in:7", "code": "nonsense"})
+    assert r.status_code == 409 and "scan-err" in r.content.decode()
+    r = client.post(reverse("points:counter"), {"do": "test.stand_in:8", "code": card.token})
+    assert r.status_code == 200 and "errorlist" in r.content.decode()  # a choice not offered
+    assert len(done) == 1

@@ -1,5 +1,7 @@
 // The counter's card scanner: the phone camera and the BarcodeDetector API where the browser has
 // it; otherwise the page keeps its manual entry (card code or phone number). No inline script.
+// After a card read by the camera, the answer page opens the camera again by itself
+// (data-scan-autostart), so a queue at an activity's door is checked in card after card.
 (function () {
   "use strict";
   var box = document.querySelector("[data-scanner]");
@@ -9,10 +11,11 @@
     return;
   }
   var input = form.querySelector("[data-scan-target]");
+  var cameraFlag = form.querySelector("[data-scan-camera]");
   var video = box.querySelector("[data-scan-video]");
   var status = box.querySelector("[data-scan-status]");
   start.hidden = false;
-  start.addEventListener("click", function () {
+  var open = function () {
     var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
     navigator.mediaDevices
       .getUserMedia({ video: { facingMode: "environment" }, audio: false })
@@ -33,6 +36,7 @@
                 // A card QR may hold a URL ending in the token: keep the last path segment.
                 var parts = value.split("/").filter(Boolean);
                 input.value = parts.length ? parts[parts.length - 1] : value;
+                if (cameraFlag) cameraFlag.value = "1";
                 stream.getTracks().forEach(function (t) { t.stop(); });
                 form.requestSubmit ? form.requestSubmit() : form.submit();
               } else {
@@ -47,5 +51,7 @@
         status.textContent = String(err && err.message ? err.message : err);
         box.hidden = false;
       });
-  });
+  };
+  start.addEventListener("click", open);
+  if (box.hasAttribute("data-scan-autostart")) open();
 })();
