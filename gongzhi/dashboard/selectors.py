@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from gongzhi.accounts.scoping import visible_units
 from gongzhi.core.extension_points import CockpitMetric, cockpit_metrics
 from gongzhi.core.models import OrgUnit
+from gongzhi.core.templatetags.gongzhi import local_name
 
 from .models import MetricValue, SummaryPeriod
 from .periods import Period
@@ -304,7 +305,7 @@ def top_volunteers(*, unit: OrgUnit, period: Period, limit: int = 5) -> list[dic
 def child_name(s: Summary, child: dict) -> str:
     """A child unit's name; rows kept at the unit itself are named after it (in a community: "not in a grid")."""
     if child["unit"] is not None:
-        return child["unit"].name
+        return local_name(child["unit"])
     return _("Not in a grid") if s.unit.kind == OrgUnit.Kind.COMMUNITY else s.unit.name
 
 
@@ -343,6 +344,7 @@ def map_data(s: Summary) -> dict | None:
     id), and every tile measure's value per unit for colouring; None when no child has a boundary, so
     that the page shows no map at all."""
     drawn = [c for c in s.children if c["unit"] is not None and c["unit"].boundary]
+    names = {c["unit"].pk: local_name(c["unit"]) for c in s.children if c["unit"] is not None}
     if not drawn:
         return None
     measures = [f.metric for f in s.figures.values() if f.metric.tile]
@@ -353,7 +355,7 @@ def map_data(s: Summary) -> dict | None:
             "features": [
                 {
                     "type": "Feature",
-                    "properties": {"name": str(c["unit"].pk), "label": c["unit"].name},
+                    "properties": {"name": str(c["unit"].pk), "label": names[c["unit"].pk]},
                     "geometry": c["unit"].boundary,
                 }
                 for c in drawn
@@ -372,7 +374,9 @@ def map_data(s: Summary) -> dict | None:
             for m in measures
         ],
         "default": default,
-        "missing": [c["unit"].name for c in s.children if c["unit"] is not None and not c["unit"].boundary],
+        "missing": [
+            names[c["unit"].pk] for c in s.children if c["unit"] is not None and not c["unit"].boundary
+        ],
     }
 
 
