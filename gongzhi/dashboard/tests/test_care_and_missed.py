@@ -7,7 +7,7 @@ import datetime
 import itertools
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from gongzhi.accounts.roles import Role
 from gongzhi.assistance import selectors as assistance_selectors
@@ -135,7 +135,12 @@ def test_care_tiles_equal_direct_counts_and_the_care_report(tree, care_world):
     assert fig[street]["care.visit_coverage"] == 50  # (2 + 1) of (5 + 1)
     # The tiles are on the page, under their own section, in the yearly report's sentences too.
     assert "care" in [f.metric.section for _label, figures in s[a].sections for f in figures]
-    assert any("care roster" in sentence for sentence in selectors.report_sentences(s[a]))
+    with translation.override("en"):
+        sentences = " ".join(selectors.report_sentences(s[a]))
+    assert "5 people were on the care roster — 2 elderly, 1 children and 1 people in hardship" in sentences
+    assert (
+        "2 were visited on time (40.0%) and 1 assessed in the last 12 months; 2 health records" in sentences
+    )
 
 
 def test_a_resident_who_moved_out_leaves_the_roster_and_the_households(tree, care_world):
