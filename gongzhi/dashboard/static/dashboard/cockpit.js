@@ -89,6 +89,9 @@
       });
       var values = data.map(function (d) { return d.value; }).filter(function (v) { return v !== null; });
       var max = values.length ? Math.max.apply(null, values) : 0;
+      // Start the scale at the smallest unit so that close figures still differ in colour.
+      var min = values.length ? Math.min.apply(null, values) : 0;
+      if (min >= max) { min = 0; }
       var suffix = measure.unit === "%" ? "%" : "";
       mapChart.setOption({
         backgroundColor: screen ? "transparent" : undefined,
@@ -100,8 +103,8 @@
           }
         },
         visualMap: {
-          min: 0, max: max > 0 ? max : 1, calculable: true, left: 8, bottom: 8,
-          text: [String(max) + suffix, "0"],
+          min: min, max: max > min ? max : min + 1, calculable: true, left: 8, bottom: 8,
+          text: [String(max) + suffix, String(min) + suffix],
           inRange: { color: ["#fdecea", "#e57373", "#8e1b1b"] },
           textStyle: { color: screen ? "#e8eef5" : "#333" }
         },
