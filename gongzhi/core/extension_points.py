@@ -63,6 +63,7 @@ class CockpitMetric:
     tile: bool = True  # shown as a tile (False: a numerator or denominator only)
     trend: bool = False  # drawn in the monthly trend chart
     breakdown: bool = False  # drawn in the chart by grid / community / street
+    description: str = ""  # a lazy translation: how the figure is counted, shown on the cockpit
 
 
 @dataclass

@@ -22,6 +22,19 @@ class OrgUnitForm(forms.Form):
             for name in ("kind", "parent", "code"):
                 self.fields[name].disabled = True
                 self.fields[name].required = False
+            self.fields["boundary"] = forms.CharField(
+                label=_("Boundary (GeoJSON)"),
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+                help_text=_(
+                    "Paste a GeoJSON Polygon or MultiPolygon in longitude and latitude (a Feature or a "
+                    "one-feature FeatureCollection from geojson.io or a GIS is fine), or upload the file "
+                    "below. Leave both empty to remove the boundary. The cockpit draws it on its map."
+                ),
+            )
+            self.fields["boundary_file"] = forms.FileField(
+                label=_("Boundary file (.geojson or .json)"), required=False
+            )
 
 
 class GridStationForm(forms.Form):

@@ -39,6 +39,8 @@ class OrgUnit(models.Model):
     address = models.CharField(_("address"), max_length=255, blank=True)
     phone = models.CharField(_("office phone"), max_length=32, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # GeoJSON Polygon/MultiPolygon (longitude, latitude), checked by core.geo.boundary_clean.
+    boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -51,6 +53,10 @@ class OrgUnit(models.Model):
                 condition=Q(parent__isnull=False) | Q(kind="district"),
             ),
             models.CheckConstraint(name="orgunit_depth_1_to_4", condition=Q(depth__gte=1, depth__lte=4)),
+            models.CheckConstraint(
+                name="orgunit_boundary_is_polygon",
+                condition=Q(boundary__isnull=True) | Q(boundary__type__in=["Polygon", "MultiPolygon"]),
+            ),
         ]
 
     def __str__(self):

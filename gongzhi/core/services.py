@@ -91,6 +91,27 @@ def orgunit_update(*, unit: OrgUnit, actor, **changes) -> OrgUnit:
 
 
 @transaction.atomic
+def orgunit_set_boundary(*, unit: OrgUnit, actor, boundary) -> OrgUnit:
+    """Set (or, with empty input, clear) the unit's GeoJSON boundary, drawn by the cockpit's map.
+    Accepts GeoJSON text, bytes or a parsed object; refuses anything but a sane Polygon/MultiPolygon."""
+    from .geo import boundary_clean, boundary_positions
+
+    geometry = boundary_clean(boundary)
+    if geometry == unit.boundary:
+        return unit
+    unit.boundary = geometry
+    unit.save(update_fields=["boundary"])
+    audit.record(
+        actor=actor,
+        action="orgunit.boundary_set" if geometry else "orgunit.boundary_clear",
+        obj=unit,
+        org_unit=unit,
+        detail={"type": geometry["type"], "positions": boundary_positions(geometry)} if geometry else {},
+    )
+    return unit
+
+
+@transaction.atomic
 def orgunit_move(*, unit: OrgUnit, new_parent: OrgUnit, actor) -> OrgUnit:
     """Re-hang a unit (e.g. a grid moving to another community) and its whole subtree in one UPDATE."""
     _check_parent(unit.kind, new_parent)

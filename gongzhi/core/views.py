@@ -5,7 +5,7 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.db import connection, transaction
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +20,7 @@ from gongzhi.accounts.roles import WORKER_ROLES, Role
 from gongzhi.accounts.scoping import communities_of, visible_units
 from gongzhi.accounts.services import user_set_language
 
-from . import selectors, services
+from . import geo, selectors, services
 from .errors import ApplicationError
 from .extension_points import home_panels
 from .forms import GridStationForm, OrgUnitForm, PartnerUnitForm, partner_initial, station_initial
@@ -174,14 +174,28 @@ def orgunit_edit(request, pk):
         raise Http404
     initial = {f: getattr(unit, f) for f in ("kind", "name", "name_bo", "code", "address", "phone")}
     initial["parent"] = unit.parent_id
+    initial["boundary"] = json.dumps(unit.boundary, ensure_ascii=False) if unit.boundary else ""
     form = OrgUnitForm(
-        request.POST or None, initial=initial, parents=OrgUnit.objects.filter(pk=unit.parent_id), editing=True
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        parents=OrgUnit.objects.filter(pk=unit.parent_id),
+        editing=True,
     )
     if request.method == "POST" and form.is_valid():
         data = {k: form.cleaned_data[k] for k in ("name", "name_bo", "address", "phone")}
-        services.orgunit_update(unit=unit, actor=request.user, **data)
-        messages.success(request, _("Saved."))
-        return redirect("core:orgunit_detail", pk=unit.pk)
+        upload = form.cleaned_data.get("boundary_file")
+        boundary = upload.read(geo.MAX_TEXT + 1) if upload else form.cleaned_data.get("boundary", "")
+        try:
+            with transaction.atomic():
+                services.orgunit_set_boundary(unit=unit, actor=request.user, boundary=boundary)
+                services.orgunit_update(unit=unit, actor=request.user, **data)
+        except ApplicationError as exc:
+            unit.refresh_from_db()
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("core:orgunit_detail", pk=unit.pk)
     return render(
         request,
         "core/form.html",

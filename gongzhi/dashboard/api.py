@@ -33,6 +33,7 @@ class MetricOut(Schema):
     numerator: str
     denominator: str
     tile: bool
+    description: str
 
 
 class UnitOut(Schema):
@@ -67,6 +68,18 @@ class CockpitOut(Schema):
     refreshed_at: datetime.datetime | None
     figures: list[FigureOut]
     children: list[ChildOut]
+
+
+class MapFeatureOut(Schema):
+    type: str = "Feature"
+    properties: dict
+    geometry: dict
+
+
+class MapOut(Schema):
+    type: str = "FeatureCollection"
+    period: str
+    features: list[MapFeatureOut]
 
 
 class ReportOut(Schema):
@@ -114,6 +127,7 @@ def metrics(request):
             "numerator": m.numerator,
             "denominator": m.denominator,
             "tile": m.tile,
+            "description": str(m.description),
         }
         for m in cockpit_metrics()
     ]
@@ -186,4 +200,32 @@ def report(request, pk: int, period: str | None = None):
         "period": p.key,
         "refreshed_at": s.refreshed_at,
         "sentences": selectors.report_sentences(s),
+    }
+
+
+@router.get(
+    "/units/{pk}/map",
+    url_name="dashboard_map",
+    response=MapOut,
+    summary="The units below a unit that have a boundary, as GeoJSON features with their figures for a period",
+    description=(
+        "A GeoJSON FeatureCollection (longitude, latitude): one feature per child unit (grid, community or "
+        "street) that has a boundary, its properties the unit's id, name and every figure of the period. "
+        "No features when no child unit has a boundary."
+    ),
+)
+def unit_map(request, pk: int, period: str | None = None):
+    unit = _unit(request, pk)
+    p = _period(period)
+    s = selectors.summary(unit=unit, period=p, with_trend=False)
+    return {
+        "period": p.key,
+        "features": [
+            {
+                "properties": {"unit_id": c["unit"].pk, "name": c["unit"].name, "values": c["values"]},
+                "geometry": c["unit"].boundary,
+            }
+            for c in s.children
+            if c["unit"] is not None and c["unit"].boundary
+        ],
     }

@@ -59,11 +59,9 @@ def residents(*, start, end):
 
 
 def households(*, start, end):
-    from gongzhi.registry.models import Household
-
-    return _grouped(
-        Household.objects.filter(created_at__lt=_dt(end), is_active=True), "org_unit", Count("pk")
-    )
+    """Households with at least one member on the register on the span's last day, rebuilt from the
+    residents' move-in, move-out and death dates (a household keeps no dates of its own)."""
+    return _grouped(_living_on(end), "household__org_unit", Count("household", distinct=True))
 
 
 def elderly(*, start, end):
@@ -252,6 +250,22 @@ def topics_decided(*, start, end):
     return _grouped(_topics(start, end).filter(status__in=["decided", "closed"]), "org_unit", Count("pk"))
 
 
+def decisions(*, start, end):
+    """Votes closed and counted in the span (gongzhi.deliberation: Decision.closed_at)."""
+    from gongzhi.deliberation.models import Decision
+
+    qs = Decision.objects.filter(closed_at__gte=_dt(start), closed_at__lt=_dt(end))
+    return _grouped(qs, "org_unit", Count("pk"))
+
+
+def results_done(*, start, end):
+    """Results of decided topics completed in the span (gongzhi.deliberation: Result.done_at)."""
+    from gongzhi.deliberation.models import Result
+
+    qs = Result.objects.filter(status=Result.Status.DONE, done_at__gte=_dt(start), done_at__lt=_dt(end))
+    return _grouped(qs, "org_unit", Count("pk"))
+
+
 # --- assistance (gongzhi.assistance.selectors.care_report: lines paid, by payment month) -------------
 
 
@@ -300,6 +314,69 @@ def reviews_overdue(*, start, end):
         Q(done_at__isnull=True) | Q(done_at__gte=_dt(end))
     )
     return _grouped(qs, "org_unit", Count("pk"))
+
+
+def possibly_missed(*, start, end):
+    """Households that look eligible but receive nothing, on the span's last day: the rules of the
+    assistance app's "possibly missed" list (gongzhi.assistance.selectors.possibly_missed) applied to
+    the whole deployment and counted per household. A member on the register that day is flagged when
+    (a) a programme with a minimum age has no enrolment or application of theirs although they have
+    reached it, or (b) the household has no enrolment or application at all and either every member is
+    70 or older, or the member carries one of the care tags in assistance.selectors.CARE_TAGS.
+    Enrolments count while not exited (or exited after the day), applications while not refused."""
+    from django.db.models import Exists, OuterRef
+
+    from gongzhi.assistance.models import Application, Enrolment, Programme
+    from gongzhi.assistance.selectors import CARE_TAGS
+
+    day = end - datetime.timedelta(days=1)
+    living = _living_on(end)
+    enrolments = Enrolment.objects.filter(created_at__lt=_dt(end)).exclude(
+        Q(status=Enrolment.Status.EXITED) & (Q(end_date__isnull=True) | Q(end_date__lt=day))
+    )
+    applications = Application.objects.filter(submitted_at__lt=_dt(end)).exclude(
+        state=Application.State.REFUSED
+    )
+    uncovered = living.annotate(
+        e=Exists(
+            enrolments.filter(
+                Q(beneficiary=OuterRef("pk"))
+                | Q(household=OuterRef("household"), programme__target="household")
+            )
+        ),
+        a=Exists(
+            applications.filter(
+                Q(beneficiary=OuterRef("pk")) | Q(household=OuterRef("household"), beneficiary__isnull=True)
+            )
+        ),
+    ).filter(e=False, a=False)
+    found: set[tuple[int, int]] = set()
+
+    def take(qs):
+        found.update(qs.values_list("household", "household__org_unit").distinct().order_by())
+
+    for programme in Programme.objects.filter(is_active=True, eligibility__has_key="min_age"):
+        born_by = _years_before(day, int(programme.eligibility["min_age"]))
+        take(
+            living.filter(birth_date__lte=born_by)
+            .annotate(
+                e=Exists(enrolments.filter(programme=programme, beneficiary=OuterRef("pk"))),
+                a=Exists(applications.filter(programme=programme, beneficiary=OuterRef("pk"))),
+            )
+            .filter(e=False, a=False)
+        )
+    old = _years_before(day, 70)
+    young_member = living.filter(household=OuterRef("household"), birth_date__gt=old)
+    take(
+        uncovered.filter(birth_date__lte=old, relationship_to_head="head")
+        .annotate(y=Exists(young_member))
+        .filter(y=False)
+    )
+    take(uncovered.filter(care_tags__code__in=CARE_TAGS))
+    out = defaultdict(int)
+    for _household, unit in found:
+        out[unit] += 1
+    return dict(out)
 
 
 # --- collective economy (gongzhi.economy.selectors.income_report) ------------------------------------
@@ -399,6 +476,10 @@ def register() -> None:
         kind="stock",
         list_url="registry:resident_list",
         breakdown=True,
+        description=_(
+            "Residents on the register on the period's last day, from their registration, move-in, "
+            "move-out and death dates."
+        ),
     )
     add(
         "registry",
@@ -409,6 +490,11 @@ def register() -> None:
         kind="stock",
         list_url="registry:household_list",
         breakdown=True,
+        description=_(
+            "Households with at least one member on the register on the period's last day. Past periods "
+            "are rebuilt from the residents' move-in, move-out and death dates; a resident who moved to "
+            "another household is counted in the household and grid they belong to today."
+        ),
     )
     add(
         "registry",
@@ -426,6 +512,7 @@ def register() -> None:
         care_tagged,
         103,
         kind="stock",
+        tile=False,  # the care app's roster tiles (care.*) say it group by group
         list_url="registry:resident_list",
     )
 
@@ -601,6 +688,22 @@ def register() -> None:
         701,
         list_url="deliberation:topic_list",
     )
+    add(
+        "deliberation",
+        "decisions",
+        _("Votes closed"),
+        decisions,
+        702,
+        list_url="deliberation:topic_list",
+    )
+    add(
+        "deliberation",
+        "results_done",
+        _("Results done"),
+        results_done,
+        703,
+        list_url="deliberation:result_list",
+    )
 
     add(
         "assistance",
@@ -633,6 +736,22 @@ def register() -> None:
             unit="yuan",
             list_url="assistance:report",
         )
+    add(
+        "assistance",
+        "possibly_missed",
+        _("Households possibly missed"),
+        possibly_missed,
+        811,
+        kind="stock",
+        list_url="assistance:missed_list",
+        description=_(
+            "Households with a member who looks eligible but that receive nothing: someone who has "
+            "reached a programme's minimum age without an enrolment or application in it, or, in a "
+            "household with no enrolment or application at all, a member carrying a disability, living "
+            "alone, distressed child or chronic disease tag, or a household whose members are all 70 or "
+            "older. Counted on the period's last day; care tags as they stand today."
+        ),
+    )
     add(
         "assistance",
         "reviews_overdue",

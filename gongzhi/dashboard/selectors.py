@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from gongzhi.accounts.scoping import visible_units
 from gongzhi.core.extension_points import CockpitMetric, cockpit_metrics
 from gongzhi.core.models import OrgUnit
+from gongzhi.core.templatetags.gongzhi import local_name
 
 from .models import MetricValue, SummaryPeriod
 from .periods import Period
@@ -304,7 +305,7 @@ def top_volunteers(*, unit: OrgUnit, period: Period, limit: int = 5) -> list[dic
 def child_name(s: Summary, child: dict) -> str:
     """A child unit's name; rows kept at the unit itself are named after it (in a community: "not in a grid")."""
     if child["unit"] is not None:
-        return child["unit"].name
+        return local_name(child["unit"])
     return _("Not in a grid") if s.unit.kind == OrgUnit.Kind.COMMUNITY else s.unit.name
 
 
@@ -335,10 +336,64 @@ def chart_data(s: Summary) -> dict:
     }
 
 
+MAP_DEFAULT = ("registry.households", "registry.residents", "care.roster", "cases.received")
+
+
+def map_data(s: Summary) -> dict | None:
+    """The child units that have a boundary, as a GeoJSON FeatureCollection (feature name = the unit's
+    id), and every tile measure's value per unit for colouring; None when no child has a boundary, so
+    that the page shows no map at all."""
+    drawn = [c for c in s.children if c["unit"] is not None and c["unit"].boundary]
+    names = {c["unit"].pk: local_name(c["unit"]) for c in s.children if c["unit"] is not None}
+    if not drawn:
+        return None
+    measures = [f.metric for f in s.figures.values() if f.metric.tile]
+    default = next((k for k in MAP_DEFAULT if k in s.figures), measures[0].key if measures else "")
+    return {
+        "geojson": {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {"name": str(c["unit"].pk), "label": names[c["unit"].pk]},
+                    "geometry": c["unit"].boundary,
+                }
+                for c in drawn
+            ],
+        },
+        "measures": [
+            {
+                "key": m.key,
+                "label": str(m.label),
+                "unit": m.unit,
+                "values": {
+                    str(c["unit"].pk): float(c["values"][m.key]) if c["values"][m.key] is not None else None
+                    for c in drawn
+                },
+            }
+            for m in measures
+        ],
+        "default": default,
+        "missing": [
+            names[c["unit"].pk] for c in s.children if c["unit"] is not None and not c["unit"].boundary
+        ],
+    }
+
+
+def definitions(s: Summary) -> list[Figure]:
+    """The figures whose way of counting the page spells out (possibly missed, visited on time, ...)."""
+    return [f for f in s.figures.values() if f.metric.tile and f.metric.description]
+
+
 def _v(s: Summary, key: str) -> Figure | None:
     """The figure a sentence is built on, when the theme has anything to tell in either year."""
     figure = s.figures.get(key)
     return figure if figure is not None and (figure.value or figure.previous) else None
+
+
+def _text(s: Summary, key: str) -> str:
+    figure = s.figures.get(key)
+    return figure.text if figure is not None else "—"
 
 
 def report_sentences(s: Summary) -> list[str]:
@@ -418,11 +473,37 @@ def report_sentences(s: Summary) -> list[str]:
                 "children": s.figures["activities.child_times"].text,
             }
         )
+    roster = _v(s, "care.roster")
+    if roster:
+        out.append(
+            _(
+                "%(people)s people were on the care roster — %(elderly)s elderly, %(children)s children and "
+                "%(needy)s people in hardship; %(visited)s were visited on time (%(visit_rate)s) and "
+                "%(assessed)s assessed in the last 12 months; %(records)s health records were kept."
+            )
+            % {
+                "people": roster.text,
+                "elderly": _text(s, "care.group_elderly"),
+                "children": _text(s, "care.group_children"),
+                "needy": _text(s, "care.group_needy"),
+                "visited": _text(s, "care.visited_on_time"),
+                "visit_rate": _text(s, "care.visit_coverage"),
+                "assessed": _text(s, "care.assessed"),
+                "records": _text(s, "care.health_records"),
+            }
+        )
     topics = _v(s, "deliberation.topics")
     if topics:
         out.append(
-            _("The deliberation corner took up %(topics)s topics and decided %(decided)s.")
-            % {"topics": topics.text, "decided": s.figures["deliberation.decided"].text}
+            _(
+                "The deliberation corner took up %(topics)s topics and decided %(decided)s; "
+                "%(results)s results were carried through to done."
+            )
+            % {
+                "topics": topics.text,
+                "decided": s.figures["deliberation.decided"].text,
+                "results": _text(s, "deliberation.results_done"),
+            }
         )
     paid = _v(s, "assistance.paid")
     if paid:
@@ -436,6 +517,15 @@ def report_sentences(s: Summary) -> list[str]:
                 "amount": paid.text,
                 "change": paid.change_phrase(),
             }
+        )
+    missed = _v(s, "assistance.possibly_missed")
+    if missed and missed.value:
+        out.append(
+            _(
+                "%(n)s households look eligible for assistance but receive none; they are to be visited "
+                "so that no household and no person is missed."
+            )
+            % {"n": missed.text}
         )
     collected = _v(s, "economy.collected")
     if collected:

@@ -27,4 +27,5 @@ CASES = {
     "dashboard:report_xlsx": Case(build=_b, actor=_secretary, own=_a),
     "api:dashboard_cockpit": Case(build=_b, actor=_secretary, own=_a),
     "api:dashboard_report": Case(build=_b, actor=_display, own=_a),
+    "api:dashboard_map": Case(build=_b, actor=_display, own=_a),
 }

@@ -70,5 +70,57 @@
     }]
   });
 
+  // The map of the units below: their GeoJSON boundaries (no map tiles), coloured by the measure
+  // chosen in the <select data-map-measure> (the large screen keeps the default measure).
+  var mapSource = document.getElementById("dashboard-map");
+  var mapEl = document.querySelector('[data-chart="map"]');
+  if (mapSource && mapEl) {
+    var map = JSON.parse(mapSource.textContent);
+    var labels = {};
+    map.geojson.features.forEach(function (f) { labels[f.properties.name] = f.properties.label; });
+    window.echarts.registerMap("gongzhi-units", map.geojson);
+    var mapChart = window.echarts.init(mapEl, theme);
+    var select = document.querySelector("[data-map-measure]");
+    var colour = function (key) {
+      var measure = map.measures.filter(function (m) { return m.key === key; })[0] || map.measures[0];
+      if (!measure) { return; }
+      var data = Object.keys(measure.values).map(function (id) {
+        return { name: id, value: measure.values[id] };
+      });
+      var values = data.map(function (d) { return d.value; }).filter(function (v) { return v !== null; });
+      var max = values.length ? Math.max.apply(null, values) : 0;
+      // Start the scale at the smallest unit so that close figures still differ in colour.
+      var min = values.length ? Math.min.apply(null, values) : 0;
+      if (min >= max) { min = 0; }
+      var suffix = measure.unit === "%" ? "%" : "";
+      mapChart.setOption({
+        backgroundColor: screen ? "transparent" : undefined,
+        tooltip: {
+          trigger: "item",
+          formatter: function (p) {
+            var v = p.value === null || p.value === undefined || isNaN(p.value) ? "—" : p.value + suffix;
+            return (labels[p.name] || p.name) + "<br>" + measure.label + ": " + v;
+          }
+        },
+        visualMap: {
+          min: min, max: max > min ? max : min + 1, calculable: true, left: 8, bottom: 8,
+          text: [String(max) + suffix, String(min) + suffix],
+          inRange: { color: ["#fdecea", "#e57373", "#8e1b1b"] },
+          textStyle: { color: screen ? "#e8eef5" : "#333" }
+        },
+        series: [{
+          type: "map", map: "gongzhi-units", roam: true, aspectScale: 0.87,
+          label: { show: true, formatter: function (p) { return labels[p.name] || p.name; } },
+          itemStyle: { borderColor: "#555", areaColor: "#eee" },
+          emphasis: { label: { show: true } },
+          data: data
+        }]
+      }, true);
+    };
+    colour(select ? select.value : map["default"]);
+    if (select) { select.addEventListener("change", function () { colour(select.value); }); }
+    charts.push(mapChart);
+  }
+
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 })();
