@@ -472,3 +472,19 @@ def test_a_new_address_on_a_known_resident_moves_them_with_history(staff, tree):
     change = ChangeRecord.objects.filter(resident=fang, action="import").latest("id")
     assert change.changes == [{"field": "household", "old": "纳金路1号", "new": "纳金路7号"}]
     assert ChangeRecord.objects.filter(household__address="纳金路1号", action="member_left").exists()
+
+
+@pytest.mark.parametrize(
+    "value,shown",
+    [
+        ('=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'),
+        ("+86 139", "'+86 139"),
+        ("-1+2", "'-1+2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("扎西", "扎西"),
+        (-3, -3),  # a number is a number, not text a spreadsheet could run
+    ],
+)
+def test_export_cells_that_a_spreadsheet_would_run_are_escaped(value, shown):
+    assert imports.escape_cell(value) == shown
