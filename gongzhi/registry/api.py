@@ -13,6 +13,7 @@ from gongzhi.api.pagination import PagePagination
 from gongzhi.core.errors import ApplicationError
 
 from . import selectors, services
+from .forms import ResidentFilterForm
 from .models import Resident
 
 router = Router(tags=["registry"])
@@ -190,10 +191,13 @@ def list_residents(
     age_max: int | None = None,
 ):
     _require(request, "registry.view_registry")
-    filters = selectors.ResidentFilters(
-        q=q, grid=grid, building=building, tag=tag, status=status, age_min=age_min, age_max=age_max
-    )
-    return _Mapped(selectors.resident_search(user=request.user, filters=filters), _resident_out)
+    # The page's own filter form reads the parameters, so the API filters exactly as the page does
+    # (and refuses what the page refuses: a grid, building or tag outside the user's area, ...).
+    form = ResidentFilterForm.for_user(request.GET, user=request.user)
+    if not form.is_valid():
+        field, errors = next(iter(form.errors.items()))
+        raise ApplicationError(errors[0], code="invalid_filter", status=400, field=field)
+    return _Mapped(selectors.resident_search(user=request.user, filters=form.filters()), _resident_out)
 
 
 @router.get("/residents/{resident_id}", response=ResidentOut)

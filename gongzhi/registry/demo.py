@@ -2,8 +2,10 @@
 Tibetan script, Han residents with family names, a realistic age mix and valid ID numbers."""
 
 import datetime
+import random
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 
 from gongzhi.accounts import services as account_services
 from gongzhi.accounts.roles import Role
@@ -260,16 +262,34 @@ def build(context, rng, stdout):
                 if relationship == Resident.Relationship.HEAD and 25 <= age <= 70:
                     heads.append(resident)
 
-    # Life goes on: some residents moved away, some elderly residents died (records stay).
+    # Life goes on: some residents moved away (work elsewhere), some elderly residents died; the
+    # records stay. The dates of the moves come from a generator of their own, so that the shared
+    # one keeps the sequence every later demo step was built on.
+    move_rng = random.Random(4)  # noqa: S311 - demo data  # nosec B311
     movers = list(
         Resident.objects.filter(
-            relationship_to_head=Resident.Relationship.CHILD, birth_date__lte=datetime.date(2004, 1, 1)
-        ).order_by("id")[::97][:15]
+            relationship_to_head=Resident.Relationship.SPOUSE,
+            birth_date__range=(datetime.date(1971, 1, 1), datetime.date(2001, 1, 1)),
+        ).order_by("id")[::29][:15]
     )
     for resident in movers:
         services.resident_move_out(
-            actor=None, resident=resident, on=today - datetime.timedelta(days=rng.randint(20, 600))
+            actor=None, resident=resident, on=today - datetime.timedelta(days=move_rng.randint(20, 600))
         )
+    # Left-behind elderly (留守老人): people of 60+ whose household has nobody under 60 at home, the
+    # children working elsewhere (not those living alone, tagged already).
+    young = Resident.objects.filter(
+        household=OuterRef("household"), birth_date__gt=datetime.date(1966, 11, 29)
+    )
+    left_behind = (
+        Resident.objects.filter(birth_date__lte=datetime.date(1966, 11, 29), status=Resident.Status.LIVING)
+        .exclude(care_tags__code="living_alone")
+        .exclude(Exists(young))
+        .order_by("id")[::4][:30]
+    )
+    tag = tag_objects["left_behind_elderly"]
+    for resident in list(left_behind):
+        services.resident_update(actor=None, resident=resident, care_tags=[*resident.care_tags.all(), tag])
     elderly = list(
         Resident.objects.filter(birth_date__lte=datetime.date(1940, 1, 1)).order_by("id")[::11][:8]
     )

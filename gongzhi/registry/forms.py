@@ -32,6 +32,45 @@ class ResidentFilterForm(forms.Form):
         self.fields["building"].queryset = buildings
         self.fields["tag"].choices = [("", _("Any tag")), *[(t.code, _(t.name)) for t in tags]]
 
+    @classmethod
+    def for_user(cls, data, *, user):
+        """The filters of the resident list, its export and the API alike: the grids, buildings and
+        tags offered are those the user may read."""
+        from gongzhi.accounts.roles import READER_ROLES
+        from gongzhi.accounts.scoping import scope_q, visible_units
+
+        from .selectors import care_tags_visible
+
+        return cls(
+            data,
+            grids=visible_units(user, READER_ROLES).filter(kind=OrgUnit.Kind.GRID).order_by("path"),
+            buildings=Building.objects.filter(scope_q(user, READER_ROLES)).order_by("name"),
+            tags=care_tags_visible(user=user),
+        )
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("age_min"), data.get("age_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("age_max", _("The upper age is below the lower one."))
+        return data
+
+    def filters(self):
+        """The ResidentFilters of valid input (call after is_valid()). Without a status parameter
+        the list shows the residents living here; an empty one means any status."""
+        from .selectors import ResidentFilters
+
+        data = self.cleaned_data
+        return ResidentFilters(
+            q=data["q"],
+            grid=data["grid"].pk if data["grid"] else None,
+            building=data["building"].pk if data["building"] else None,
+            tag=data["tag"],
+            status=data["status"] if "status" in self.data else Resident.Status.LIVING,
+            age_min=data["age_min"],
+            age_max=data["age_max"],
+        )
+
 
 class ResidentForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)

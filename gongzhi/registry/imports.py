@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -459,14 +459,12 @@ def import_start(*, actor, file, org_unit: OrgUnit, mode: str = ImportJob.Mode.A
     return job
 
 
-def _fail(job: ImportJob, message: str, errors=None) -> None:
+def _fail(job: ImportJob, message: str) -> None:
+    # Only these fields: the counters of the batches already committed stay as the database has them.
     job.status = ImportJob.Status.FAILED
     job.message = message[:255]
-    if errors is not None:
-        job.errors = errors[:MAX_STORED_ERRORS]
-        job.error_count = len(errors)
     job.finished_at = timezone.now()
-    job.save()
+    job.save(update_fields=["status", "message", "finished_at"])
 
 
 def import_run(*, job_id: int) -> ImportJob:
@@ -483,10 +481,13 @@ def import_run(*, job_id: int) -> ImportJob:
         _fail(job, str(exc.message))
     except Exception:
         log.exception("registry import %s failed", job.pk)
-        _fail(
-            job,
-            _("The import stopped because of an unexpected error; nothing after the last batch was written."),
-        )
+        if job.mode == ImportJob.Mode.ALL_OR_NOTHING:
+            message = _("The import stopped because of an unexpected error; nothing was written.")
+        else:
+            message = _(
+                "The import stopped because of an unexpected error; nothing after the last batch was written."
+            )
+        _fail(job, message)
         raise
     return job
 
@@ -500,6 +501,8 @@ def _run(job: ImportJob) -> None:
     ctx = make_context(job.org_unit)
     # Pass 1: check every row; nothing is written.
     _header, rows = read_table(path, job.filename)
+    estimate = estimate_rows(path, job.filename)
+    ImportJob.objects.filter(pk=job.pk).update(total_rows=estimate, checked_rows=0, processed_rows=0)
     errors: list[RowError] = []
     seen_docs: dict[str, int] = {}
     heads: dict[tuple, int] = {}
@@ -537,8 +540,8 @@ def _run(job: ImportJob) -> None:
             errors.append(RowError(number, HEADER_OF_KEY.get(key, ""), message))
         if row_errors:
             bad_rows.add(number)
-        if total % 5000 == 0:
-            ImportJob.objects.filter(pk=job.pk).update(message=_("Checked %(n)s rows…") % {"n": total})
+        if total % PROGRESS_EVERY == 0:
+            _progress(job, total_rows=max(estimate, total), checked_rows=total)
     # A head row for a household whose registered head is somebody else is refused (change the
     # head through the household's page, where the history shows it).
     head_keys = list(heads)
@@ -583,15 +586,26 @@ def _run(job: ImportJob) -> None:
                     bad_rows.add(number)
     errors.sort(key=lambda e: e.row)
     job.total_rows = total
+    job.checked_rows = total
     job.error_count = len(errors)
     job.errors = [e.as_dict() for e in errors[:MAX_STORED_ERRORS]]
     job.message = ""
-    job.save(update_fields=["total_rows", "error_count", "errors", "message"])
+    job.save(update_fields=["total_rows", "checked_rows", "error_count", "errors", "message"])
     if errors and job.mode == ImportJob.Mode.ALL_OR_NOTHING:
         _fail(job, _("Nothing was imported: %(n)s rows have errors. Correct them, or import only the valid rows.")
               % {"n": len(bad_rows)})  # fmt: skip
         return
-    # Pass 2: write the valid rows in batches.
+    # Pass 2: write the valid rows in batches. All-or-nothing writes them in one transaction, so
+    # that an unexpected failure half-way (a number registered by someone else since the check, a
+    # lost worker) leaves nothing behind; importing the valid rows commits batch by batch.
+    if job.mode == ImportJob.Mode.ALL_OR_NOTHING:
+        _write_all(job, path, ctx, bad_rows, total)
+    else:
+        _write_valid(job, path, ctx, bad_rows, total)
+
+
+def _valid_batches(job: ImportJob, path: Path, ctx: Context, bad_rows: set[int]):
+    """(rows read so far, batch) for the rows that passed the check, BATCH at a time."""
     _header, rows = read_table(path, job.filename)
     batch = []
     done = 0
@@ -602,13 +616,61 @@ def _run(job: ImportJob) -> None:
         out, _errs = check_row(values, ctx)
         batch.append((number, out))
         if len(batch) >= BATCH:
-            _write_batch(job, batch, ctx)
+            yield done, batch
             batch = []
-            ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
     if batch:
-        _write_batch(job, batch, ctx)
-    job.refresh_from_db()
+        yield done, batch
+
+
+def _audit_batch(job: ImportJob, stats: dict) -> None:
+    audit.record(actor=job.created_by, action="import.batch", obj=job, detail=stats)
+
+
+def _write_valid(job: ImportJob, path: Path, ctx: Context, bad_rows: set[int], total: int) -> None:
+    for done, batch in _valid_batches(job, path, ctx, bad_rows):
+        with transaction.atomic():
+            stats = _write_batch(job, batch, ctx)
+            ImportJob.objects.filter(pk=job.pk).update(
+                processed_rows=done,
+                created_count=F("created_count") + stats["created"],
+                updated_count=F("updated_count") + stats["updated"],
+                unchanged_count=F("unchanged_count") + stats["unchanged"],
+            )
+            _audit_batch(job, stats)  # last: the audit chain's lock is held for the commit only
+    with transaction.atomic():
+        job.refresh_from_db()
+        _finish(job, total)
+
+
+def _write_all(job: ImportJob, path: Path, ctx: Context, bad_rows: set[int], total: int) -> None:
+    """One transaction for every row. The batches' audit entries are appended at its end, so the
+    audit chain's global lock (core.audit) is taken for the last statements and the commit, not
+    for the whole import; progress goes through a connection of its own so that the page sees it
+    while this transaction is still open."""
+    side = _SideProgress(job)
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    try:
+        with transaction.atomic():
+            batches = []
+            for done, batch in _valid_batches(job, path, ctx, bad_rows):
+                stats = _write_batch(job, batch, ctx)
+                batches.append(stats)
+                for key in counts:
+                    counts[key] += stats[key]
+                side.update(processed_rows=done)
+            for stats in batches:
+                _audit_batch(job, stats)
+            job.created_count = counts["created"]
+            job.updated_count = counts["updated"]
+            job.unchanged_count = counts["unchanged"]
+            _finish(job, total)
+    finally:
+        side.close()
+
+
+def _finish(job: ImportJob, total: int) -> None:
     job.processed_rows = total
+    job.checked_rows = total
     job.status = ImportJob.Status.DONE
     job.finished_at = timezone.now()
     job.message = ""
@@ -626,6 +688,62 @@ def _run(job: ImportJob) -> None:
     )
 
 
+PROGRESS_EVERY = 2000
+
+
+def _progress(job: ImportJob, **fields) -> None:
+    """Progress of the first pass, written at once (no transaction is open then)."""
+    ImportJob.objects.filter(pk=job.pk).update(**fields)
+
+
+class _SideProgress:
+    """Progress written while the import's transaction is open. On PostgreSQL it goes through a
+    second connection in autocommit, on the job's row only (which the import's transaction does not
+    touch until its end), so the page's polling sees the bar move. SQLite admits one writer at a
+    time: there the second pass shows its progress when it commits."""
+
+    def __init__(self, job: ImportJob):
+        self.job = job
+        self.connection = None
+        if connection.vendor == "postgresql":
+            self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+
+    def update(self, *, processed_rows: int) -> None:
+        if self.connection is None:
+            return
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {ImportJob._meta.db_table} SET processed_rows = %s WHERE id = %s",  # noqa: S608
+                [processed_rows, self.job.pk],
+            )
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+
+
+def estimate_rows(path: Path, name: str) -> int:
+    """The number of data rows, read cheaply before the check (exact after it): the lines of a CSV
+    file, the dimension an .xlsx sheet declares (0 when it declares none)."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if _sniff(head, name) == "csv":
+        data = path.read_bytes()
+        lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        return max(0, lines - 1)
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=False, keep_links=False)
+    except Exception:  # noqa: BLE001 - read_table reports the broken file
+        return 0
+    try:
+        rows = workbook.worksheets[0].max_row or 0
+    finally:
+        workbook.close()
+    return max(0, rows - 1)
+
+
 IMPORT_FIELDS = [
     "name", "name_bo", "former_names", "gender", "birth_date", "ethnicity", "relationship_to_head",
     "document_type", "education", "employment", "medical_insurance", "is_party_member", "party_branch",
@@ -633,8 +751,9 @@ IMPORT_FIELDS = [
 ]  # fmt: skip
 
 
-@transaction.atomic
-def _write_batch(job: ImportJob, batch: list[tuple[int, dict]], ctx: Context) -> None:
+def _write_batch(job: ImportJob, batch: list[tuple[int, dict]], ctx: Context) -> dict:
+    """Write one batch inside the caller's transaction; return what it did (for the job's counters
+    and its audit entry)."""
     from .services import _value
 
     actor = job.created_by
@@ -689,7 +808,9 @@ def _write_batch(job: ImportJob, batch: list[tuple[int, dict]], ctx: Context) ->
     ]
     existing = {
         r.document_index: r
-        for r in Resident.objects.filter(document_index__in=indexes).prefetch_related("care_tags")
+        for r in Resident.objects.filter(document_index__in=indexes)
+        .select_related("household")
+        .prefetch_related("care_tags")
     }
     heads = set(
         Resident.objects.filter(
@@ -734,6 +855,15 @@ def _write_batch(job: ImportJob, batch: list[tuple[int, dict]], ctx: Context) ->
             if resident.household_id in heads:
                 resident.relationship_to_head = before["relationship_to_head"]
             heads.add(resident.household_id)
+        moved_from = None
+        if before is not None and resident.household_id != household.pk:
+            # Another address (or grid) on the row: the resident moved into that household, as
+            # resident_move would record it (pass 1 refused a second head there).
+            moved_from = resident.household
+            resident.household = household
+            resident.org_unit_id = household.org_unit_id
+            if resident.relationship_to_head == "head":
+                heads.add(household.pk)
         if before is None:
             to_create.append((resident, out["care_tags"]))
             created += 1
@@ -754,6 +884,13 @@ def _write_batch(job: ImportJob, batch: list[tuple[int, dict]], ctx: Context) ->
                 }
             )
             tag_links.extend((resident, pk) for pk in merged)
+        if moved_from is not None:
+            diff.append({"field": "household", "old": moved_from.address, "new": household.address})
+            changes.append(
+                ChangeRecord(org_unit_id=moved_from.org_unit_id, household=moved_from, actor=actor, at=now,
+                             action="member_left", changes=[{"field": "members", "old": resident.name, "new": None}],
+                             note=job.filename)
+            )  # fmt: skip
         if diff:
             to_update.append(resident)
             changes.append(
@@ -774,7 +911,17 @@ def _write_batch(job: ImportJob, batch: list[tuple[int, dict]], ctx: Context) ->
         )  # fmt: skip
     if to_update:
         Resident.objects.bulk_update(
-            to_update, [*IMPORT_FIELDS, "name_pinyin", "name_initials", "phone", "phone_index", "phone_last4"]
+            to_update,
+            [
+                *IMPORT_FIELDS,
+                "name_pinyin",
+                "name_initials",
+                "phone",
+                "phone_index",
+                "phone_last4",
+                "household",
+                "org_unit",
+            ],
         )
     if tag_links:
         Through = Resident.care_tags.through
@@ -782,22 +929,13 @@ def _write_batch(job: ImportJob, batch: list[tuple[int, dict]], ctx: Context) ->
             [Through(resident_id=r.pk, caretag_id=t) for r, t in tag_links], ignore_conflicts=True
         )
     ChangeRecord.objects.bulk_create(changes)
-    ImportJob.objects.filter(pk=job.pk).update(
-        created_count=F("created_count") + created,
-        updated_count=F("updated_count") + updated,
-        unchanged_count=F("unchanged_count") + unchanged,
-    )
-    audit.record(
-        actor=actor,
-        action="import.batch",
-        obj=job,
-        detail={
-            "rows": len(batch),
-            "created": created,
-            "updated": updated,
-            "households": len(new_households),
-        },
-    )
+    return {
+        "rows": len(batch),
+        "created": created,
+        "updated": updated,
+        "unchanged": unchanged,
+        "households": len(new_households),
+    }
 
 
 # --- files for the user ---------------------------------------------------------------------------

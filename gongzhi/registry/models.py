@@ -395,8 +395,10 @@ class ImportJob(models.Model):
     path = models.CharField(max_length=500)
     mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CHECKED)
+    # total_rows: an estimate from the file while the rows are checked, the exact count after.
     total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0)
+    checked_rows = models.PositiveIntegerField(default=0)  # first pass: rows checked
+    processed_rows = models.PositiveIntegerField(default=0)  # second pass: rows written
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
@@ -422,5 +424,17 @@ class ImportJob(models.Model):
         return self.filename
 
     @property
-    def percent(self) -> int:
-        return 100 if not self.total_rows else int(100 * self.processed_rows / self.total_rows)
+    def writing(self) -> bool:
+        """The second pass has begun: every row is checked and the exact count is known."""
+        return self.processed_rows > 0 or self.checked_rows >= self.total_rows > 0
+
+    @property
+    def percent(self) -> int | None:
+        """Both passes on one bar: checking fills the first half, writing the second. None while
+        the number of rows is not known yet (the bar is then shown without a value)."""
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total_rows:
+            return None
+        checked = min(self.checked_rows, self.total_rows)
+        return min(99, int(50 * (checked + self.processed_rows) / self.total_rows))

@@ -86,7 +86,10 @@ def resident_search(*, user, filters: ResidentFilters, today=None) -> QuerySet:
         if filters.tag in DERIVED_TAGS:
             qs = qs.filter(birth_date__lte=_years_ago(today, DERIVED_TAGS[filters.tag]))
         else:
-            qs = qs.filter(care_tags__code=filters.tag)
+            # A subquery, not a join: the rows stay one per resident, with no DISTINCT (which would
+            # sort every matching row before the first page could be cut).
+            tagged = Resident.care_tags.through.objects.filter(caretag__code=filters.tag)
+            qs = qs.filter(pk__in=tagged.values("resident_id"))
     if filters.age_min is not None:
         qs = qs.filter(birth_date__lte=_years_ago(today, filters.age_min))
     if filters.age_max is not None:
@@ -95,7 +98,6 @@ def resident_search(*, user, filters: ResidentFilters, today=None) -> QuerySet:
         qs.select_related("org_unit", "household", "household__building")
         .prefetch_related("care_tags")
         .order_by("name", "id")
-        .distinct()
     )
 
 

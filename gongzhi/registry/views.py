@@ -55,33 +55,13 @@ def _household(request, pk, *, edit=False) -> Household:
 
 
 def _filters(request):
-    user = request.user
-    grids = _grids(user)
-    form = ResidentFilterForm(
-        request.GET or None,
-        grids=grids,
-        buildings=Building.objects.filter(scope_q(user, READER_ROLES)).order_by("name"),
-        tags=selectors.care_tags_visible(user=user),
-    )
-    filters = selectors.ResidentFilters()
-    if form.is_valid():
-        data = form.cleaned_data
-        filters = selectors.ResidentFilters(
-            q=data["q"],
-            grid=data["grid"].pk if data["grid"] else None,
-            building=data["building"].pk if data["building"] else None,
-            tag=data["tag"],
-            status=data["status"] if "status" in request.GET else Resident.Status.LIVING,
-            age_min=data["age_min"],
-            age_max=data["age_max"],
-        )
-    return form, filters
+    """The filter form and its ResidentFilters, or None when the input is not valid (the page
+    then shows the form's errors and no rows, the export refuses)."""
+    form = ResidentFilterForm.for_user(request.GET, user=request.user)
+    return form, (form.filters() if form.is_valid() else None)
 
 
-@permission_required("registry.view_registry", raise_exception=True)
-def resident_list(request):
-    form, filters = _filters(request)
-    page = paginate(request, selectors.resident_search(user=request.user, filters=filters))
+def _list_page(request, form, page, *, status=200):
     return render(
         request,
         "registry/resident_list.html",
@@ -93,13 +73,26 @@ def resident_list(request):
             "can_import": request.user.has_perm("registry.import_residents"),
             "tag_form": CareTagForm() if request.user.has_perm("registry.manage_care_tags") else None,
         },
+        status=status,
+    )
+
+
+@permission_required("registry.view_registry", raise_exception=True)
+def resident_list(request):
+    form, filters = _filters(request)
+    if filters is None:
+        return _list_page(request, form, paginate(request, Resident.objects.none()), status=400)
+    return _list_page(
+        request, form, paginate(request, selectors.resident_search(user=request.user, filters=filters))
     )
 
 
 @permission_required("registry.export_residents", raise_exception=True)
 def resident_export(request):
     """The filtered list as xlsx: numbers unmasked only where the user may unmask them."""
-    _form, filters = _filters(request)
+    form, filters = _filters(request)
+    if filters is None:  # never "everything" in place of a filter that could not be read
+        return _list_page(request, form, paginate(request, Resident.objects.none()), status=400)
     qs = selectors.resident_search(user=request.user, filters=filters)
     unmasked = request.user.has_perm("registry.unmask_resident")
     if unmasked:

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.urls import reverse
 
 from gongzhi.registry.documents import make_id_number
 from gongzhi.registry.models import ChangeRecord, Resident
@@ -102,3 +103,68 @@ def test_the_endpoints_are_in_the_openapi_schema(client_a):
         "/api/v1/registry/residents/{resident_id}",
         "/api/v1/registry/households",
     } <= set(paths)
+
+
+@pytest.fixture
+def people(tree, household, make_resident):
+    from gongzhi.registry import services
+
+    other = services.household_create(actor=None, org_unit=tree.grid_a2, address="纳金路30号")
+    b = services.household_create(actor=None, org_unit=tree.grid_b1, address="嘎玛贡桑路1号")
+    make_resident(household, "张晓鑫", rel="head", phone="13908910001")
+    gone = make_resident(household, "赵鑫", birth=datetime.date(1945, 2, 2), care_tags=["living_alone"])
+    make_resident(
+        other, "扎西多吉", gender="male", rel="head", birth=datetime.date(1960, 6, 1), care_tags=["veteran"]
+    )
+    make_resident(other, "卓玛", birth=datetime.date(2015, 6, 1), care_tags=["left_behind_child", "veteran"])
+    make_resident(b, "张晓鑫", rel="head", birth=datetime.date(1990, 1, 1))
+    services.resident_move_out(actor=None, resident=gone, on=datetime.date(2026, 1, 1))
+
+
+def test_the_api_filters_exactly_as_the_page(client_a, people, tree):
+    """The same query string gives the same residents on the page and in the API."""
+    queries = [
+        {},
+        {"q": "zxx"},
+        {"q": "zx", "status": ""},
+        {"grid": tree.grid_a2.pk},
+        {"tag": "veteran"},  # a resident with two tags is listed once
+        {"tag": "elderly_60", "status": ""},
+        {"tag": "living_alone", "status": "moved_out"},
+        {"age_min": 0, "age_max": 20},
+        {"status": "moved_out"},
+        {"status": ""},
+    ]
+    for query in queries:
+        page = client_a.get(reverse("registry:resident_list"), query)
+        on_page = [r.name for r in page.context["page"]]
+        api = client_a.get("/api/v1/registry/residents", query).json()
+        assert [r["name"] for r in api["items"]] == on_page and api["count"] == len(on_page), query
+    assert len(client_a.get("/api/v1/registry/residents", {"tag": "veteran"}).json()["items"]) == 2
+
+
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ({"status": "asleep"}, "status"),
+        ({"tag": "no_such_tag"}, "tag"),
+        ({"age_min": 50, "age_max": 20}, "age_max"),
+        ({"age_min": -1}, "age_min"),
+        ("grid_b", "grid"),  # a grid of community B: not one the user may choose
+    ],
+)
+def test_a_filter_that_cannot_be_read_is_refused_everywhere(client_a, people, tree, query, field):
+    from gongzhi.core.models import AuditEntry
+
+    if query == "grid_b":
+        query = {"grid": tree.grid_b1.pk}
+    response = client_a.get("/api/v1/registry/residents", query)
+    assert response.status_code == 400 and response.json()["field"] == field
+    assert response.json()["code"] == "invalid_filter" and response.json()["message"]
+    page = client_a.get(reverse("registry:resident_list"), query)
+    assert page.status_code == 400 and field in page.context["form"].errors
+    assert 'class="errorlist"' in page.content.decode()  # the reason is shown beside the filter
+    assert list(page.context["page"]) == []  # not "everyone" in place of the filter
+    export = client_a.get(reverse("registry:resident_export"), query)
+    assert export.status_code == 400 and not export.has_header("Content-Disposition")
+    assert not AuditEntry.objects.filter(action="view:registry.export").exists()

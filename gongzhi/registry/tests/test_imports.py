@@ -298,9 +298,20 @@ def test_a_large_file_runs_in_the_background_with_progress(
 
 def test_progress_partial_polls_while_running(login, staff, tree):
     job = imports.import_start(actor=staff, file=upload(xlsx(FAMILY)), org_unit=tree.community_a)
-    ImportJob.objects.filter(pk=job.pk).update(status="running", total_rows=200000, processed_rows=50000)
-    part = login(staff).get(reverse("registry:import_progress", args=[job.pk])).content.decode()
-    assert 'hx-trigger="every 2s"' in part and 'value="25"' in part and "50000 of 200000" in part
+    client = login(staff)
+    url = reverse("registry:import_progress", args=[job.pk])
+    # First pass: the rows are checked against an estimate of their number (the first half of the bar).
+    ImportJob.objects.filter(pk=job.pk).update(status="running", total_rows=200000, checked_rows=50000)
+    part = client.get(url).content.decode()
+    assert 'hx-trigger="every 2s"' in part and 'value="12"' in part and "50000 of about 200000" in part
+    # Second pass: every row checked, a quarter written (the second half of the bar).
+    ImportJob.objects.filter(pk=job.pk).update(checked_rows=200000, processed_rows=50000)
+    part = client.get(url).content.decode()
+    assert 'hx-trigger="every 2s"' in part and 'value="62"' in part and "50000 of 200000 rows written" in part
+    # Before the number of rows is known the bar has no value (it does not claim 100%).
+    ImportJob.objects.filter(pk=job.pk).update(total_rows=0, checked_rows=0, processed_rows=0)
+    part = client.get(url).content.decode()
+    assert '<progress class="progress" max="100"></progress>' in part and 'value="100"' not in part
 
 
 def test_export_is_masked_escaped_and_audited(login, staff, tree, make_user, roles):
@@ -346,3 +357,134 @@ def test_the_progress_partial_brings_the_errors_when_a_background_import_ends(lo
     done = run(staff, tree, xlsx(FAMILY))
     part = login(staff).get(reverse("registry:import_progress", args=[done.pk])).content.decode()
     assert 'value="100"' in part and "<table>" not in part
+
+
+def _fail_on_second_batch(monkeypatch):
+    """Two rows a batch; the second batch fails as if a number had been registered by someone
+    else between the check and the write (the database's unique index refuses it)."""
+    from django.db import IntegrityError
+
+    monkeypatch.setattr(imports, "BATCH", 2)
+    original = imports._write_batch
+    calls = []
+
+    def write(job, batch, ctx):
+        calls.append(AuditEntry.objects.filter(action="import.batch").count())
+        if len(calls) == 2:
+            raise IntegrityError("UNIQUE constraint failed: registry_resident.document_index")
+        return original(job, batch, ctx)
+
+    monkeypatch.setattr(imports, "_write_batch", write)
+    return IntegrityError
+
+
+def test_all_or_nothing_leaves_nothing_when_a_batch_fails_half_way(staff, tree, monkeypatch):
+    error = _fail_on_second_batch(monkeypatch)
+    with pytest.raises(error):
+        run(staff, tree, xlsx(FAMILY))
+    job = ImportJob.objects.get()
+    assert job.status == "failed" and job.message.endswith("nothing was written.")
+    assert not Resident.objects.exists() and not Household.objects.exists()
+    assert not AuditEntry.objects.filter(action__in=["import.batch", "import.finish"]).exists()
+
+
+def test_importing_the_valid_rows_keeps_the_batches_written_before_a_failure(staff, tree, monkeypatch):
+    error = _fail_on_second_batch(monkeypatch)
+    with pytest.raises(error):
+        run(staff, tree, xlsx(FAMILY), mode="valid")
+    job = ImportJob.objects.get()
+    assert job.status == "failed" and "nothing after the last batch" in job.message
+    assert sorted(Resident.objects.values_list("name", flat=True)) == ["张晓鑫", "王伟"]
+    assert (job.created_count, job.processed_rows) == (2, 2)  # the page says what was written
+    assert AuditEntry.objects.filter(action="import.batch").count() == 1
+
+
+def test_all_or_nothing_appends_its_audit_entries_after_the_last_batch(staff, tree, monkeypatch):
+    """The audit chain has one global lock, taken by the first audited write of a transaction and
+    held until it commits: the one-transaction import audits its batches at its end, so other
+    staff's audited writes do not wait for the whole import."""
+    monkeypatch.setattr(imports, "BATCH", 2)
+    original = imports._write_batch
+    seen = []
+
+    def write(job, batch, ctx):
+        seen.append(AuditEntry.objects.filter(action="import.batch").count())
+        return original(job, batch, ctx)
+
+    monkeypatch.setattr(imports, "_write_batch", write)
+    job = run(staff, tree, xlsx(FAMILY))
+    assert job.status == "done" and seen == [0, 0]
+    assert AuditEntry.objects.filter(action="import.batch").count() == 2
+    ImportJob.objects.update(status="done")
+    seen.clear()
+    changed = [row("张晓鑫", seq=1, 联系电话="13908910009", 关怀标签="低保"), *FAMILY[1:]]
+    job = run(staff, tree, xlsx(changed), mode="valid")  # batch by batch: each audited as it commits
+    assert job.updated_count == 1 and seen == [2, 3]
+
+
+@pytest.mark.postgres
+def test_the_bar_moves_while_an_all_or_nothing_import_is_uncommitted(
+    transactional_db, tree, make_user, roles, monkeypatch
+):
+    """On PostgreSQL the written rows' count reaches the page through a second connection, while
+    the residents themselves stay invisible until the import's one transaction commits."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    staff = make_user(roles.COMMUNITY_STAFF, tree.community_a)
+    monkeypatch.setattr(imports, "BATCH", 2)
+    original = imports._write_batch
+    seen = []
+
+    def write(job, batch, ctx):
+        other = connections.create_connection(DEFAULT_DB_ALIAS)
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SELECT processed_rows FROM registry_importjob WHERE id = %s", [job.pk])
+                processed = cursor.fetchone()[0]
+                cursor.execute("SELECT count(*) FROM registry_resident")
+                residents = cursor.fetchone()[0]
+        finally:
+            other.close()
+        seen.append((processed, residents))
+        return original(job, batch, ctx)
+
+    monkeypatch.setattr(imports, "_write_batch", write)
+    job = run(staff, tree, xlsx(FAMILY))
+    assert job.status == "done" and seen == [(0, 0), (2, 0)]
+    assert Resident.objects.count() == 4
+
+
+def test_a_new_address_on_a_known_resident_moves_them_with_history(staff, tree):
+    run(staff, tree, xlsx(FAMILY))
+    ImportJob.objects.update(status="done")
+    moved = [*FAMILY[:2], row("王芳", rel="子女", birth=datetime.date(2012, 9, 9), seq=4, 地址="纳金路7号",
+             网格="A第二网格", 关怀标签="left_behind_child"), FAMILY[3]]  # fmt: skip
+    job = run(staff, tree, xlsx(moved))
+    assert (job.created_count, job.updated_count, job.unchanged_count) == (0, 1, 3)
+    fang = Resident.objects.select_related("household").get(name="王芳")
+    assert (fang.household.address, fang.org_unit, fang.household.org_unit) == (
+        "纳金路7号",
+        tree.grid_a2,
+        tree.grid_a2,
+    )
+    assert Resident.objects.count() == 4 and Household.objects.count() == 3
+    assert not Household.objects.filter(members__isnull=True).exists()  # no empty household left behind
+    change = ChangeRecord.objects.filter(resident=fang, action="import").latest("id")
+    assert change.changes == [{"field": "household", "old": "纳金路1号", "new": "纳金路7号"}]
+    assert ChangeRecord.objects.filter(household__address="纳金路1号", action="member_left").exists()
+
+
+@pytest.mark.parametrize(
+    "value,shown",
+    [
+        ('=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'),
+        ("+86 139", "'+86 139"),
+        ("-1+2", "'-1+2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("扎西", "扎西"),
+        (-3, -3),  # a number is a number, not text a spreadsheet could run
+    ],
+)
+def test_export_cells_that_a_spreadsheet_would_run_are_escaped(value, shown):
+    assert imports.escape_cell(value) == shown
