@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from gongzhi.accounts.scoping import visible_units
 from gongzhi.core.extension_points import CockpitMetric, cockpit_metrics
 from gongzhi.core.models import OrgUnit
+from gongzhi.core.templatetags.gongzhi import local_name
 
 from .models import MetricValue, SummaryPeriod
 from .periods import Period
@@ -304,8 +305,8 @@ def top_volunteers(*, unit: OrgUnit, period: Period, limit: int = 5) -> list[dic
 def child_name(s: Summary, child: dict) -> str:
     """A child unit's name; rows kept at the unit itself are named after it (in a community: "not in a grid")."""
     if child["unit"] is not None:
-        return child["unit"].name
-    return _("Not in a grid") if s.unit.kind == OrgUnit.Kind.COMMUNITY else s.unit.name
+        return local_name(child["unit"])
+    return _("Not in a grid") if s.unit.kind == OrgUnit.Kind.COMMUNITY else local_name(s.unit)
 
 
 def chart_data(s: Summary) -> dict:
