@@ -50,10 +50,12 @@ def test_a_case_of_one_community_is_not_reachable_by_url_from_another(journey):
     najin = journey(DESKTOP, name="najin-staff")
     najin.login("staff")
     najin.goto("/cases/")
-    link = najin.page.locator("main table tbody a[href^='/cases/']").first
-    case_path = link.get_attribute("href")
-    assert re.fullmatch(r"/cases/\d+/", case_path), case_path
-    link.click()
+    links = najin.page.locator("main a[href^='/cases/']")
+    case_path = next(
+        (h for h in (a.get_attribute("href") for a in links.all()) if re.fullmatch(r"/cases/\d+/", h)), None
+    )
+    assert case_path, "no case in Najin's queue"
+    links.and_(najin.page.locator(f"[href='{case_path}']")).first.click()
     najin.page.wait_for_load_state()
     assert najin.page.url.endswith(case_path)
     case_id = case_path.strip("/").split("/")[-1]
