@@ -8,6 +8,17 @@ import re
 from conftest import DESKTOP, PHONE, demo_db
 
 WALL = {"width": 1920, "height": 1080}
+
+
+def spilling(j, tile_selector):
+    """Tiles whose figure does not fit inside them (a long money figure cut off or over its neighbour)."""
+    return j.page.evaluate(
+        "s => [...document.querySelectorAll(s)].filter(t => t.scrollWidth > t.clientWidth + 1)"
+        ".map(t => t.textContent.replace(/\\s+/g, ' ').trim().slice(0, 40))",
+        tile_selector,
+    )
+
+
 FIGURE = re.compile(r"^(—|-?[\d,.]+\s*%?.*)$")
 
 
@@ -23,6 +34,7 @@ def test_the_secretary_reads_the_cockpit_and_a_tile_opens_its_list(journey):
     assert all(FIGURE.match(f) for f in figures), figures
     assert any(re.match(r"^[1-9][\d,]*", f) for f in figures), f"every figure is empty: {figures}"
     assert j.page.locator("main .chart[data-chart=trend] canvas").count() == 1  # the chart was drawn
+    assert not spilling(j, "main .stat.tile"), spilling(j, "main .stat.tile")
     j.check_tibetan()
     j.check_a11y()
     j.shot("cockpit")
@@ -71,6 +83,7 @@ def test_the_wall_display_shows_aggregates_and_no_personal_data(journey):
     tiles = display.page.locator(".screen-tile .num")
     assert tiles.count() >= 6
     assert all(FIGURE.match(t.strip()) for t in tiles.all_inner_texts())
+    assert not spilling(display, ".screen-tile"), spilling(display, ".screen-tile")
     text = display.page.locator("body").inner_text()
     assert not re.search(r"1[3-9]\d{9}", text), "a mobile number on the wall display"
     assert not re.search(r"\d{17}[\dXx]", text), "an ID number on the wall display"
@@ -99,4 +112,5 @@ def test_the_wall_display_shows_aggregates_and_no_personal_data(journey):
            document.documentElement.clientWidth + 1 || e.getBoundingClientRect().width > 390).slice(0, 8).map(e => e.tagName + '.' + e.className + ':' + e.scrollWidth + '/' + e.getBoundingClientRect().width)]"""
     )
     assert overflow <= 1, f"the screen scrolls sideways by {overflow}px on a phone: {wide}"
+    assert not spilling(phone, ".screen-tile"), spilling(phone, ".screen-tile")
     phone.shot("screen-phone")
