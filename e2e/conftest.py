@@ -7,6 +7,7 @@ import hmac
 import os
 import re
 import socket
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -29,6 +30,19 @@ A11Y = (ROOT / "e2e" / "a11y.js").read_text()
 UNTRANSLATED = (ROOT / "e2e" / "untranslated.js").read_text()
 
 
+DB = ROOT / "var" / "e2e.sqlite3"
+
+
+def demo_db(sql: str, params=()) -> list[tuple]:
+    """Read the journey's database, for what a user would know from elsewhere (the QR code on a card,
+    a building id a partner system was given)."""
+    db = sqlite3.connect(DB)
+    try:
+        return db.execute(sql, params).fetchall()
+    finally:
+        db.close()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -38,9 +52,13 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def server():
     port = int(os.environ.get("E2E_PORT") or _free_port())
-    db = ROOT / "var" / "e2e.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    db = DB
+    # E2E_KEEP_DB=1 (while writing a journey) reuses the last run's database: no migrate, no demo, only
+    # the sign-in lockouts of the last run cleared. Journeys do not depend on a pristine database.
+    keep = os.environ.get("E2E_KEEP_DB") == "1" and db.exists()
+    if not keep:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{db}",
@@ -51,8 +69,11 @@ def server():
         "GONGZHI_IMPORT_BACKGROUND_BYTES": "2048",
     }
     manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
-    subprocess.run([*manage, "core_demo"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    if keep:
+        subprocess.run([*manage, "axes_reset"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    else:
+        subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
+        subprocess.run([*manage, "core_demo"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     procs = [
         subprocess.Popen(
             [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"],
@@ -118,13 +139,16 @@ def totp(at: float) -> str:
 
 
 _used_steps: dict[str, int] = {}
+# The session cookies of each account signed in during the run, reused by later journeys.
+_sessions: dict[str, list] = {}
+HTML_LANG = {"zh-hans": "zh-Hans"}
 
 
 class Journey:
     """One user's browser tab with the checks every journey carries."""
 
     def __init__(self, browser, server, name, viewport, language="zh-hans"):
-        self.server, self.name, self.step = server, name, 0
+        self.server, self.name, self.step, self.language = server, name, 0, language
         self.context = browser.new_context(viewport=viewport, locale="zh-CN")
         self.context.add_cookies([{"name": "django_language", "value": language, "url": server}])
         self.page = self.context.new_page()
@@ -171,7 +195,18 @@ class Journey:
         leftovers = self.page.evaluate(UNTRANSLATED)
         assert not leftovers, f"untranslated text on {self.page.url}: {leftovers}"
 
-    def login(self, username, password=PASSWORD):
+    def login(self, username, password=PASSWORD, fresh=False):
+        """Sign in, or reuse the session this account got earlier in the run (a staff sign-in costs a
+        second factor whose code is accepted once per 30 s: sharing sessions keeps the run short).
+        Then make the page speak this journey's language: a signed-in user's own choice wins over the
+        browser's, and an earlier journey may have changed it."""
+        cookies = None if fresh else _sessions.get(username)
+        if cookies:
+            self.context.add_cookies(cookies)
+            self.goto("/")
+            if "/accounts/" not in self.page.url:
+                self.use_language(self.language)
+                return
         self.goto("/accounts/login/")
         self.page.fill("#id_username", username)
         self.page.fill("#id_password", password)
@@ -187,6 +222,24 @@ class Journey:
             _used_steps[username] = int(time.time()) // 30
             self.page.click("button[type=submit].btn-primary")
             self.page.wait_for_load_state()
+        if "/accounts/login" not in self.page.url:
+            _sessions[username] = [c for c in self.context.cookies() if c["name"] != "django_language"]
+            self.use_language(self.language)
+
+    def use_language(self, language):
+        """Choose a language with the footer's buttons (stored on the account when signed in)."""
+        self.language = language
+        if self.page.locator("html").get_attribute("lang") != HTML_LANG.get(language, language):
+            self.page.click(f"footer button[value={language}]")
+            self.page.wait_for_load_state()
+
+    def expect_not_found(self, path):
+        """Open a path that must answer 404 (not in this user's area) and show the 404 page."""
+        response = self.goto(path)
+        assert response.status == 404, f"{path} answered {response.status}"
+        self.errors = [e for e in self.errors if not (e.startswith("HTTP 404") and path in e)]
+        self.errors = [e for e in self.errors if "status of 404" not in e]
+        return response
 
     def close(self):
         self.context.close()

@@ -1,5 +1,7 @@
 """Journeys over the platform's shell: languages, sign-in and scoping."""
 
+import re
+
 import pytest
 
 from conftest import DESKTOP, PHONE
@@ -43,23 +45,44 @@ def test_a_resident_signs_in_with_a_phone_number_and_sees_the_household(journey)
     j.shot("resident-home")
 
 
-def test_another_communitys_object_is_not_reachable_by_url(journey):
+def test_a_case_of_one_community_is_not_reachable_by_url_from_another(journey):
+    # Najin's staff open a real case from their queue: its page and its API record answer.
     najin = journey(DESKTOP, name="najin-staff")
     najin.login("staff")
-    najin.goto("/partners/")
-    najin.page.click("ul.list a >> nth=0")
+    najin.goto("/cases/")
+    links = najin.page.locator("main a[href^='/cases/']")
+    case_path = next(
+        (h for h in (a.get_attribute("href") for a in links.all()) if re.fullmatch(r"/cases/\d+/", h)), None
+    )
+    assert case_path, "no case in Najin's queue"
+    links.and_(najin.page.locator(f"[href='{case_path}']")).first.click()
     najin.page.wait_for_load_state()
-    partner_url = najin.page.url.split("127.0.0.1", 1)[1].split("/", 1)[1]
-    najin.shot("own-partner")
+    assert najin.page.url.endswith(case_path)
+    case_id = case_path.strip("/").split("/")[-1]
+    assert najin.page.locator("main h1").count() == 1
+    assert najin.context.request.get(f"{najin.server}/api/v1/cases/{case_id}").status == 200
+    najin.shot("own-case")
 
-    other = journey(DESKTOP, name="other-staff")
+    # The staff of the neighbouring community 嘎玛贡桑 get the 404 page, in the page and in the API.
+    other = journey(DESKTOP, name="other-community-staff")
     other.login("staff2")
-    response = other.goto("/" + partner_url)
-    assert response.status == 404
+    other.expect_not_found(case_path)
     assert other.page.locator("h1").inner_text() == "页面不存在"
-    other.shot("foreign-partner-404")
-    # A 404 is an expected answer here, not a failure of the journey.
-    other.errors = [e for e in other.errors if not e.startswith("HTTP 404") and "status of 404" not in e]
+    assert case_id not in other.page.locator("main").inner_text()
+    other.check_a11y()
+    other.shot("foreign-case-404")
+    api = other.context.request.get(f"{other.server}/api/v1/cases/{case_id}")
+    assert api.status == 404, api.status
+    # Their own queue does not list it either.
+    other.goto("/cases/")
+    assert other.page.locator(f"main a[href='{case_path}']").count() == 0
+    other.shot("other-queue")
+
+    # In Tibetan the refusal reads in Tibetan too.
+    other.use_language("bo")
+    other.expect_not_found(case_path)
+    other.check_tibetan()
+    other.shot("foreign-case-404-bo")
 
 
 @pytest.mark.parametrize("width", [360, 683], ids=["phone-360", "desktop-at-200pct-zoom"])

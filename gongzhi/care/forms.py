@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.templatetags.gongzhi import local_name
 from gongzhi.core.widgets import HtmlDateInput, HtmlDateTimeInput, HtmlTimeInput
 
 from . import gbt42195
@@ -15,6 +16,13 @@ WELLBEING_LABELS = {
     "mood_good": _("In good spirits"),
     "medicine_taken": _("Takes their medicine"),
 }
+
+
+class LocalNameChoiceField(forms.ModelChoiceField):
+    """Choices named in the reader's language (a case category's Tibetan name on Tibetan pages)."""
+
+    def label_from_instance(self, obj):
+        return local_name(obj)
 
 
 class RiskForm(forms.Form):
@@ -34,7 +42,7 @@ class VisitForm(forms.Form):
         choices=[(k, WELLBEING_LABELS[k]) for k in WELLBEING_ITEMS],
     )
     needs = forms.CharField(label=_("Needs found"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    case_category = forms.ModelChoiceField(
+    case_category = LocalNameChoiceField(
         label=_("Open a case for the needs"), queryset=None, required=False, empty_label=_("No case")
     )
     order_service_type = forms.ModelChoiceField(
@@ -97,8 +105,13 @@ class OrderForm(forms.Form):
 
 class OrderStepForm(forms.Form):
     action = forms.CharField(widget=forms.HiddenInput)
-    partner = forms.ModelChoiceField(label=_("Partner unit"), queryset=None, required=False)
-    volunteer = forms.ModelChoiceField(label=_("Volunteer"), queryset=None, required=False)
+    # Names of units and people are data, in whatever language they were entered.
+    partner = forms.ModelChoiceField(
+        label=_("Partner unit"), queryset=None, required=False, widget=forms.Select(attrs={"translate": "no"})
+    )
+    volunteer = forms.ModelChoiceField(
+        label=_("Volunteer"), queryset=None, required=False, widget=forms.Select(attrs={"translate": "no"})
+    )
     scheduled_for = forms.DateTimeField(label=_("Scheduled for"), required=False, widget=HtmlDateTimeInput)
     done_note = forms.CharField(
         label=_("What was done"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -141,8 +154,13 @@ class RecurringForm(forms.Form):
     time = forms.TimeField(label=_("Time"), widget=HtmlTimeInput)
     start_on = forms.DateField(label=_("From"), widget=HtmlDateInput)
     end_on = forms.DateField(label=_("Until"), required=False, widget=HtmlDateInput)
-    partner = forms.ModelChoiceField(label=_("Partner unit"), queryset=None, required=False)
-    volunteer = forms.ModelChoiceField(label=_("Volunteer"), queryset=None, required=False)
+    # Names of units and people are data, in whatever language they were entered.
+    partner = forms.ModelChoiceField(
+        label=_("Partner unit"), queryset=None, required=False, widget=forms.Select(attrs={"translate": "no"})
+    )
+    volunteer = forms.ModelChoiceField(
+        label=_("Volunteer"), queryset=None, required=False, widget=forms.Select(attrs={"translate": "no"})
+    )
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
     def __init__(self, *args, service_types, partners, volunteers, **kwargs):

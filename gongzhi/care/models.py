@@ -379,6 +379,14 @@ class OrderStep(models.Model):
     def __str__(self):
         return f"{self.action} → {self.to_state}"
 
+    @property
+    def state_label(self) -> str:
+        """The state the step led to, in the reader's language."""
+        try:
+            return ServiceOrder.State(self.to_state).label
+        except ValueError:
+            return self.to_state
+
 
 class HealthRecord(models.Model):
     """A resident's health record. Sensitive (PIPL art. 28): held on a recorded legal basis

@@ -306,7 +306,7 @@ def child_name(s: Summary, child: dict) -> str:
     """A child unit's name; rows kept at the unit itself are named after it (in a community: "not in a grid")."""
     if child["unit"] is not None:
         return local_name(child["unit"])
-    return _("Not in a grid") if s.unit.kind == OrgUnit.Kind.COMMUNITY else s.unit.name
+    return _("Not in a grid") if s.unit.kind == OrgUnit.Kind.COMMUNITY else local_name(s.unit)
 
 
 def chart_data(s: Summary) -> dict:

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.models import OrgUnit, PartnerUnit
+from gongzhi.core.templatetags.gongzhi import local_name
 from gongzhi.core.widgets import HtmlDateInput, HtmlDateTimeInput
 
 from .models import Corner, Decision, Participant, Result, Topic, Vote
@@ -31,7 +32,7 @@ class GridChoices(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, obj):
-        return obj.name
+        return local_name(obj)
 
 
 class TopicForm(forms.Form):

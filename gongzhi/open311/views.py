@@ -9,6 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -214,9 +216,10 @@ def key_list(request):
             form_error(form, exc)
         else:
             form = KeyForm(communities=communities, partners=partners)
-            messages.success(
-                request, _("Key “%(name)s” issued. Copy it now: it is shown only once.") % {"name": key.name}
-            )
+            # The key's name is data (in whatever language it was typed): marked so, escaped.
+            sentence = conditional_escape(_("Key “%(name)s” issued. Copy it now: it is shown only once."))
+            name = format_html('<span translate="no">{}</span>', key.name)
+            messages.success(request, mark_safe(sentence % {"name": name}))  # nosec B308 B703 - both parts escaped
     page = paginate(request, selectors.key_list(user=request.user))
     endpoint = request.build_absolute_uri(reverse("open311:discovery_json")).rsplit("/", 1)[0] + "/"
     return render(
