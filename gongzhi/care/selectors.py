@@ -171,6 +171,8 @@ def volunteer_list(*, user) -> QuerySet:
         Volunteer.objects.filter(community_scope_q(user, CARE_READ_ROLES))
         .select_related("resident")
         .annotate(orders_done=Count("orders", filter=Q(orders__state__in=["done", "rated"])))
+        # An aggregate drops the model's default ordering: order again so the pages are stable.
+        .order_by("name", "id")
     )
 
 
