@@ -38,3 +38,20 @@ def test_a_room_page_names_the_weekdays_it_is_open(tree, make_user, roles, login
     page = client.get(reverse("venues:room_detail", args=[room.pk])).content.decode()
     assert "Monday 09:30–18:00" in page
     assert "Saturday 10:00–17:00" in page
+
+
+def test_a_body_that_is_not_json_gets_a_translated_json_error(tree, make_user, roles, login):
+    client = login(make_user(roles.COMMUNITY_STAFF, tree.community_a))
+    response = client.post("/api/v1/registry/residents", '{"name": ', content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert response.json()["message"] == "请求体不是有效的 JSON。"
+
+
+def test_an_amount_beyond_the_decimal_precision_is_refused_not_a_crash():
+    from gongzhi.core.errors import ApplicationError
+    from gongzhi.economy.services import _money
+
+    with pytest.raises(ApplicationError) as refused:
+        _money(1e308, "amount")
+    assert refused.value.code == "invalid_amount"
