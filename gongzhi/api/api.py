@@ -98,7 +98,11 @@ def http_error(request, exc: HttpError):
         409: "conflict",
         429: "rate_limited",
     }
-    return _error(request, exc.status_code, codes.get(exc.status_code, "error"), exc.message)
+    message = exc.message
+    if exc.status_code == 400 and str(message).startswith("Cannot parse request body"):
+        # django-ninja's own words for a body that is not JSON, in English only.
+        message = _("The request body is not valid JSON.")
+    return _error(request, exc.status_code, codes.get(exc.status_code, "error"), message)
 
 
 def _mount_app_routers() -> None:

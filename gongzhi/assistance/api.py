@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from gongzhi.accounts.scoping import visible_units
@@ -202,7 +202,7 @@ def application_create(request, payload: ApplicationIn):
         one_off_amount=payload.one_off_amount,
         override_reason=payload.override_reason,
     )
-    return 201, app
+    return Status(201, app)
 
 
 @router.get("/applications/{pk}", response=ApplicationOut, summary="One application")
@@ -242,9 +242,10 @@ def batch_create(request, payload: BatchIn):
     _require_files(request)
     community = get_object_or_404(visible_units(request.user, FILE_ROLES), pk=payload.org_unit_id)
     programme = get_object_or_404(Programme, code=payload.programme, is_active=True)
-    return 201, services.batch_create(
+    batch = services.batch_create(
         actor=request.user, programme=programme, community=community, month=payload.month
     )
+    return Status(201, batch)
 
 
 @router.post(

@@ -228,10 +228,10 @@ def build(context, rng, stdout):
     enrolled = 0
 
     def submit(programme, members, beneficiary=None, **kw):
-        head = next(m for m in members if m.relationship_to_head == "head")
+        # The household applies (its head may since have died: the members still share it).
         return services.application_submit(
             actor=users["staff"],
-            household=head.household,
+            household=members[0].household,
             programme=programme,
             beneficiary=beneficiary,
             reason=kw.pop("reason", "家庭生活困难，申请救助。"),

@@ -9,7 +9,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from gongzhi.api.pagination import PagePagination
@@ -281,7 +281,7 @@ def visit_create(request, resident_id: int, payload: VisitIn):
         case_category=category,
         order_service_type=service_type,
     )
-    return 201, visit
+    return Status(201, visit)
 
 
 @router.get(
@@ -342,7 +342,7 @@ def assessment_create(request, resident_id: int, payload: AssessmentIn):
         risk_events_30d=payload.risk_events_30d,
         note=payload.note,
     )
-    return 201, a
+    return Status(201, a)
 
 
 @router.get(
@@ -376,7 +376,7 @@ def order_create(request, payload: OrderIn):
     order = services.order_create(
         actor=request.user, resident=resident, service_type=service_type, description=payload.description
     )
-    return 201, order
+    return Status(201, order)
 
 
 @router.post(
@@ -459,4 +459,4 @@ def measurements_add(request, record_id: int, payload: MeasurementsIn):
     rows = services.measurements_add(
         actor=request.user, record=record, values=payload.values, measured_on=payload.measured_on
     )
-    return 201, rows
+    return Status(201, rows)

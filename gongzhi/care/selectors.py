@@ -171,6 +171,8 @@ def volunteer_list(*, user) -> QuerySet:
         Volunteer.objects.filter(community_scope_q(user, CARE_READ_ROLES))
         .select_related("resident")
         .annotate(orders_done=Count("orders", filter=Q(orders__state__in=["done", "rated"])))
+        # An aggregate drops the model's default ordering: order again so the pages are stable.
+        .order_by("name", "id")
     )
 
 
@@ -207,8 +209,10 @@ def health_count(*, user) -> int:
 def clinic_list(*, user) -> QuerySet:
     from gongzhi.accounts.scoping import community_scope_q
 
-    return ClinicEvent.objects.filter(community_scope_q(user, HEALTH_ROLES)).annotate(
-        screened=Count("measurements__record", distinct=True)
+    return (
+        ClinicEvent.objects.filter(community_scope_q(user, HEALTH_ROLES))
+        .annotate(screened=Count("measurements__record", distinct=True))
+        .order_by("-held_on", "-id")  # an aggregate drops the model's default ordering
     )
 
 

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
@@ -187,7 +187,7 @@ def case_create(request, payload: CaseIn):
         long=payload.long,
         extra=payload.extra,
     )
-    return 201, {"id": case.pk, "tracking_code": case.tracking_code, "status": case.status}
+    return Status(201, {"id": case.pk, "tracking_code": case.tracking_code, "status": case.status})
 
 
 @router.get(

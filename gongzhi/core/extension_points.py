@@ -59,6 +59,7 @@ class CockpitMetric:
     numerator: str = ""
     denominator: str = ""
     list_url: str = ""  # the URL name of the list behind the figure
+    list_perm: str = ""  # the permission that list asks for, when not everyone who reads the cockpit has it
     order: int = 100
     tile: bool = True  # shown as a tile (False: a numerator or denominator only)
     trend: bool = False  # drawn in the monthly trend chart

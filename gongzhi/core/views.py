@@ -358,6 +358,14 @@ def notification_read(request):
 
 
 def error_403(request, exception=None):
+    """A refused page. An anonymous visitor who opens a page is sent to sign in and brought back
+    afterwards, whichever app refused it (login_required and the named rules then agree); a signed-in
+    user without the permission sees the refusal."""
+    user = getattr(request, "user", None)
+    if request.method in ("GET", "HEAD") and (user is None or not user.is_authenticated):
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
     return render(request, "403.html", status=403)
 
 

@@ -770,6 +770,7 @@ def register() -> None:
         900,
         unit="yuan",
         list_url="economy:invoice_list",
+        list_perm="economy.view_economy",
     )
     add(
         "economy",
@@ -779,9 +780,19 @@ def register() -> None:
         901,
         unit="yuan",
         list_url="economy:index",
+        list_perm="economy.view_economy",
         trend=True,
     )
-    add("economy", "plan", _("Rent planned"), rent_plan, 902, unit="yuan", list_url="economy:index")
+    add(
+        "economy",
+        "plan",
+        _("Rent planned"),
+        rent_plan,
+        902,
+        unit="yuan",
+        list_url="economy:index",
+        list_perm="economy.view_economy",
+    )
     add(
         "economy",
         "collection_rate",
@@ -793,6 +804,7 @@ def register() -> None:
         numerator="economy.collected",
         denominator="economy.plan",
         list_url="economy:index",
+        list_perm="economy.view_economy",
     )
     add("economy", "area_total", _("Shop area"), area_total, 990, kind="stock", tile=False)
     add("economy", "area_let", _("Shop area let"), area_let, 991, kind="stock", tile=False)
@@ -807,6 +819,7 @@ def register() -> None:
         numerator="economy.area_let",
         denominator="economy.area_total",
         list_url="economy:index",
+        list_perm="economy.view_economy",
     )
 
     add("venues", "bookings", _("Room bookings"), bookings, 1000, list_url="venues:booking_list")

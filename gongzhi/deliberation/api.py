@@ -35,6 +35,16 @@ def _view(request):
         raise PermissionDenied
 
 
+def _visible(request, fetch, pk, perm=None):
+    """The object `fetch` finds in the user's scope (404 outside it), once the user may read the
+    corner at all (403); with `perm`, the user must also hold that permission on it (404)."""
+    _view(request)
+    obj = _get(fetch, user=request.user, pk=pk)
+    if perm is not None:
+        _require(request, perm, obj)
+    return obj
+
+
 class TopicIn(Schema):
     title: str
     description: str
@@ -268,8 +278,7 @@ def topic_create(request, payload: TopicIn):
     "/topics/{topic_id}", url_name="deliberation_topic_detail", response=TopicOut, summary="One topic"
 )
 def topic_detail(request, topic_id: int):
-    _view(request)
-    return _get(selectors.topic_get, user=request.user, pk=topic_id)
+    return _visible(request, selectors.topic_get, topic_id)
 
 
 @router.post(
@@ -279,9 +288,7 @@ def topic_detail(request, topic_id: int):
     summary="Your household supports the topic (409 already_supported: one support per household)",
 )
 def support_add(request, topic_id: int):
-    _view(request)
-    topic = _get(selectors.topic_get, user=request.user, pk=topic_id)
-    _require(request, "deliberation.support_topic", topic)
+    topic = _visible(request, selectors.topic_get, topic_id, "deliberation.support_topic")
     return Status(201, services.support_add(actor=request.user, topic=topic))
 
 
@@ -292,9 +299,7 @@ def support_add(request, topic_id: int):
     summary="Withdraw your household's support",
 )
 def support_withdraw(request, topic_id: int):
-    _view(request)
-    topic = _get(selectors.topic_get, user=request.user, pk=topic_id)
-    _require(request, "deliberation.support_topic", topic)
+    topic = _visible(request, selectors.topic_get, topic_id, "deliberation.support_topic")
     return services.support_withdraw(actor=request.user, topic=topic)
 
 
@@ -306,8 +311,7 @@ def support_withdraw(request, topic_id: int):
 )
 @paginate(PagePagination)
 def comments(request, topic_id: int):
-    _view(request)
-    topic = _get(selectors.topic_get, user=request.user, pk=topic_id)
+    topic = _visible(request, selectors.topic_get, topic_id)
     return selectors.visible_comments(
         topic, moderator=request.user.has_perm("deliberation.moderate_comment", topic)
     )
@@ -320,9 +324,7 @@ def comments(request, topic_id: int):
     summary="Comment on a topic",
 )
 def comment_add(request, topic_id: int, payload: CommentIn):
-    _view(request)
-    topic = _get(selectors.topic_get, user=request.user, pk=topic_id)
-    _require(request, "deliberation.comment_topic", topic)
+    topic = _visible(request, selectors.topic_get, topic_id, "deliberation.comment_topic")
     return Status(201, services.comment_add(actor=request.user, topic=topic, body=payload.body))
 
 
@@ -333,8 +335,7 @@ def comment_add(request, topic_id: int, payload: CommentIn):
     summary="Report a comment; the third report hides it pending review",
 )
 def comment_report(request, comment_id: int):
-    _view(request)
-    comment = _get(selectors.comment_get, user=request.user, pk=comment_id)
+    comment = _visible(request, selectors.comment_get, comment_id)
     _require(request, "deliberation.report_comment", comment.topic)
     return services.comment_report(actor=request.user, comment=comment)
 
@@ -346,9 +347,7 @@ def comment_report(request, comment_id: int):
     summary="Put a topic to the vote (staff): households for N days, or the representatives at a meeting",
 )
 def decision_open(request, topic_id: int, payload: DecisionIn):
-    _view(request)
-    topic = _get(selectors.topic_get, user=request.user, pk=topic_id)
-    _require(request, "deliberation.manage_decision", topic)
+    topic = _visible(request, selectors.topic_get, topic_id, "deliberation.manage_decision")
     meeting = None
     if payload.meeting_id:
         meeting = _get(selectors.meeting_get, user=request.user, pk=payload.meeting_id)
@@ -385,8 +384,7 @@ def decisions(request, status: str | None = None):
     summary="One vote; counts once it is closed",
 )
 def decision_detail(request, decision_id: int):
-    _view(request)
-    return _get(selectors.decision_get, user=request.user, pk=decision_id)
+    return _visible(request, selectors.decision_get, decision_id)
 
 
 @router.post(
@@ -396,9 +394,7 @@ def decision_detail(request, decision_id: int):
     summary="Cast or change your household's vote (one household, one vote; until the close)",
 )
 def vote_cast(request, decision_id: int, payload: VoteIn):
-    _view(request)
-    decision = _get(selectors.decision_get, user=request.user, pk=decision_id)
-    _require(request, "deliberation.vote", decision)
+    decision = _visible(request, selectors.decision_get, decision_id, "deliberation.vote")
     return services.vote_cast(actor=request.user, decision=decision, choice=payload.choice)
 
 
@@ -409,8 +405,7 @@ def vote_cast(request, decision_id: int, payload: VoteIn):
     summary="Your household's vote (204 when it has not voted)",
 )
 def my_vote(request, decision_id: int):
-    _view(request)
-    decision = _get(selectors.decision_get, user=request.user, pk=decision_id)
+    decision = _visible(request, selectors.decision_get, decision_id)
     vote = selectors.my_vote(decision, request.user)
     return Status(200, vote) if vote else Status(204, None)
 
@@ -422,9 +417,7 @@ def my_vote(request, decision_id: int):
     summary="Close the vote and count (staff)",
 )
 def decision_close(request, decision_id: int):
-    _view(request)
-    decision = _get(selectors.decision_get, user=request.user, pk=decision_id)
-    _require(request, "deliberation.manage_decision", decision)
+    decision = _visible(request, selectors.decision_get, decision_id, "deliberation.manage_decision")
     return services.decision_close(actor=request.user, decision=decision)
 
 
@@ -487,8 +480,7 @@ def meeting_create(request, payload: MeetingIn):
     summary="One meeting with its agenda",
 )
 def meeting_detail(request, meeting_id: int):
-    _view(request)
-    return _get(selectors.meeting_get, user=request.user, pk=meeting_id)
+    return _visible(request, selectors.meeting_get, meeting_id)
 
 
 @router.post(
@@ -498,9 +490,7 @@ def meeting_detail(request, meeting_id: int):
     summary="Register to attend; the token is the QR code shown at the door",
 )
 def meeting_register(request, meeting_id: int):
-    _view(request)
-    meeting = _get(selectors.meeting_get, user=request.user, pk=meeting_id)
-    _require(request, "deliberation.register_meeting", meeting)
+    meeting = _visible(request, selectors.meeting_get, meeting_id, "deliberation.register_meeting")
     return Status(201, services.meeting_register(actor=request.user, meeting=meeting))
 
 
@@ -511,9 +501,7 @@ def meeting_register(request, meeting_id: int):
     summary="At the door (staff): a registration code or a cloud check-in card",
 )
 def meeting_checkin(request, meeting_id: int, payload: CheckinIn):
-    _view(request)
-    meeting = _get(selectors.meeting_get, user=request.user, pk=meeting_id)
-    _require(request, "deliberation.manage_meeting", meeting)
+    meeting = _visible(request, selectors.meeting_get, meeting_id, "deliberation.manage_meeting")
     participant, first = services.meeting_checkin(actor=request.user, meeting=meeting, token=payload.token)
     return {
         "participant_id": participant.pk,
@@ -546,8 +534,7 @@ def results(request):
     summary="One result with milestones and updates",
 )
 def result_detail(request, result_id: int):
-    _view(request)
-    return _get(selectors.result_get, user=request.user, pk=result_id)
+    return _visible(request, selectors.result_get, result_id)
 
 
 @router.post(
@@ -557,9 +544,7 @@ def result_detail(request, result_id: int):
     summary="Report progress (staff); 100 marks the result done and resolves the originating case",
 )
 def result_update(request, result_id: int, payload: UpdateIn):
-    _view(request)
-    result = _get(selectors.result_get, user=request.user, pk=result_id)
-    _require(request, "deliberation.manage_result", result)
+    result = _visible(request, selectors.result_get, result_id, "deliberation.manage_result")
     update = services.result_update_add(
         actor=request.user, result=result, text=payload.text, progress=payload.progress
     )

@@ -54,6 +54,13 @@ def _require(request, perm, obj=None):
         raise Http404
 
 
+def _visible(request, fetch, pk, perm):
+    """The object `fetch` finds in the user's scope on which the user holds `perm`; else a 404."""
+    obj = _get(fetch, user=request.user, pk=pk)
+    _require(request, perm, obj)
+    return obj
+
+
 def _refused(request, exc: ApplicationError):
     messages.error(request, str(exc.message))
 
@@ -179,8 +186,7 @@ def topic_detail(request, pk):
 @require_POST
 @permission_required(VIEW, raise_exception=True)
 def topic_status(request, pk):
-    topic = _get(selectors.topic_get, user=request.user, pk=pk)
-    _require(request, "deliberation.manage_topic", topic)
+    topic = _visible(request, selectors.topic_get, pk, "deliberation.manage_topic")
     try:
         services.topic_set_status(actor=request.user, topic=topic, status=request.POST.get("status", ""))
     except ApplicationError as exc:
@@ -191,8 +197,7 @@ def topic_status(request, pk):
 @require_POST
 @permission_required(VIEW, raise_exception=True)
 def topic_support(request, pk):
-    topic = _get(selectors.topic_get, user=request.user, pk=pk)
-    _require(request, "deliberation.support_topic", topic)
+    topic = _visible(request, selectors.topic_get, pk, "deliberation.support_topic")
     try:
         if request.POST.get("withdraw"):
             services.support_withdraw(actor=request.user, topic=topic)
@@ -208,8 +213,7 @@ def topic_support(request, pk):
 @require_POST
 @permission_required(VIEW, raise_exception=True)
 def topic_agenda(request, pk):
-    topic = _get(selectors.topic_get, user=request.user, pk=pk)
-    _require(request, "deliberation.manage_topic", topic)
+    topic = _visible(request, selectors.topic_get, pk, "deliberation.manage_topic")
     try:
         services.topic_put_on_agenda(actor=request.user, topic=topic)
     except ApplicationError as exc:
@@ -220,8 +224,7 @@ def topic_agenda(request, pk):
 @require_POST
 @permission_required(VIEW, raise_exception=True)
 def comment_add(request, pk):
-    topic = _get(selectors.topic_get, user=request.user, pk=pk)
-    _require(request, "deliberation.comment_topic", topic)
+    topic = _visible(request, selectors.topic_get, pk, "deliberation.comment_topic")
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
@@ -261,8 +264,7 @@ def comment_review(request, pk):
 @require_POST
 @permission_required(VIEW, raise_exception=True)
 def decision_open(request, pk):
-    topic = _get(selectors.topic_get, user=request.user, pk=pk)
-    _require(request, "deliberation.manage_decision", topic)
+    topic = _visible(request, selectors.topic_get, pk, "deliberation.manage_decision")
     form = DecisionOpenForm(request.POST, meetings=Meeting.objects.filter(agenda__topic=topic))
     if not form.is_valid():
         for errors in form.errors.values():
@@ -330,8 +332,7 @@ def decision_detail(request, pk):
 @require_POST
 @permission_required(VIEW, raise_exception=True)
 def vote_cast(request, pk):
-    decision = _get(selectors.decision_get, user=request.user, pk=pk)
-    _require(request, "deliberation.vote", decision)
+    decision = _visible(request, selectors.decision_get, pk, "deliberation.vote")
     try:
         services.vote_cast(actor=request.user, decision=decision, choice=request.POST.get("choice", ""))
         messages.success(
@@ -345,8 +346,7 @@ def vote_cast(request, pk):
 @require_POST
 @permission_required(VIEW, raise_exception=True)
 def vote_record(request, pk):
-    decision = _get(selectors.decision_get, user=request.user, pk=pk)
-    _require(request, "deliberation.manage_decision", decision)
+    decision = _visible(request, selectors.decision_get, pk, "deliberation.manage_decision")
     participants = Participant.objects.filter(meeting_id=decision.meeting_id)
     form = RepresentativeVoteForm(request.POST, participants=participants)
     if form.is_valid():
@@ -367,8 +367,7 @@ def vote_record(request, pk):
 @require_POST
 @permission_required(VIEW, raise_exception=True)
 def decision_close(request, pk):
-    decision = _get(selectors.decision_get, user=request.user, pk=pk)
-    _require(request, "deliberation.manage_decision", decision)
+    decision = _visible(request, selectors.decision_get, pk, "deliberation.manage_decision")
     try:
         services.decision_close(actor=request.user, decision=decision)
     except ApplicationError as exc:
@@ -486,8 +485,7 @@ def meeting_notice(request, pk):
 
 
 def _meeting_action(request, pk, action):
-    meeting = _get(selectors.meeting_get, user=request.user, pk=pk)
-    _require(request, "deliberation.manage_meeting", meeting)
+    meeting = _visible(request, selectors.meeting_get, pk, "deliberation.manage_meeting")
     try:
         action(meeting)
     except ApplicationError as exc:
@@ -563,8 +561,7 @@ def meeting_invite(request, pk):
 @require_POST
 @permission_required(VIEW, raise_exception=True)
 def meeting_register(request, pk):
-    meeting = _get(selectors.meeting_get, user=request.user, pk=pk)
-    _require(request, "deliberation.register_meeting", meeting)
+    meeting = _visible(request, selectors.meeting_get, pk, "deliberation.register_meeting")
     try:
         services.meeting_register(actor=request.user, meeting=meeting)
         messages.success(request, _("You are registered. Show your code at the door."))
@@ -576,8 +573,7 @@ def meeting_register(request, pk):
 @permission_required(VIEW, raise_exception=True)
 def meeting_checkin(request, pk):
     """The door: scan a registration code or a cloud check-in card."""
-    meeting = _get(selectors.meeting_get, user=request.user, pk=pk)
-    _require(request, "deliberation.manage_meeting", meeting)
+    meeting = _visible(request, selectors.meeting_get, pk, "deliberation.manage_meeting")
     form = CheckinForm(request.POST or None)
     outcome = None
     if request.method == "POST" and form.is_valid():
@@ -638,8 +634,7 @@ def result_list(request):
 
 @permission_required(VIEW, raise_exception=True)
 def result_create(request, pk):
-    topic = _get(selectors.topic_get, user=request.user, pk=pk)
-    _require(request, "deliberation.manage_result", topic)
+    topic = _visible(request, selectors.topic_get, pk, "deliberation.manage_result")
     form = ResultForm(
         request.POST or None,
         partners=PartnerUnit.objects.filter(org_unit=topic.org_unit, is_active=True),
@@ -683,8 +678,7 @@ def result_detail(request, pk):
 @require_POST
 @permission_required(VIEW, raise_exception=True)
 def result_update(request, pk):
-    result = _get(selectors.result_get, user=request.user, pk=pk)
-    _require(request, "deliberation.manage_result", result)
+    result = _visible(request, selectors.result_get, pk, "deliberation.manage_result")
     form = UpdateForm(request.POST, request.FILES)
     try:
         if not form.is_valid():
@@ -702,8 +696,7 @@ def result_update(request, pk):
 @require_POST
 @permission_required(VIEW, raise_exception=True)
 def milestone_add(request, pk):
-    result = _get(selectors.result_get, user=request.user, pk=pk)
-    _require(request, "deliberation.manage_result", result)
+    result = _visible(request, selectors.result_get, pk, "deliberation.manage_result")
     form = MilestoneForm(request.POST)
     try:
         if not form.is_valid():
@@ -722,8 +715,7 @@ def milestone_add(request, pk):
 @require_POST
 @permission_required(VIEW, raise_exception=True)
 def milestone_done(request, pk):
-    result = _get(selectors.result_get, user=request.user, pk=pk)
-    _require(request, "deliberation.manage_result", result)
+    result = _visible(request, selectors.result_get, pk, "deliberation.manage_result")
     milestone = result.milestones.filter(pk=request.POST.get("milestone") or 0).first()
     if milestone is None:
         raise Http404

@@ -42,14 +42,19 @@ def _money(value, field: str, *, allow_zero: bool = True) -> Decimal:
         amount = Decimal(str(value))
     except (InvalidOperation, TypeError, ValueError) as exc:
         raise ApplicationError(_("Enter an amount in yuan."), code="invalid_amount", field=field) from exc
-    if not amount.is_finite() or amount != amount.quantize(schedule.FEN):
+    if not amount.is_finite():
         raise ApplicationError(
             _("Amounts are kept to the fen (two decimals)."), code="invalid_amount", field=field
         )
     if amount < 0 or (amount == 0 and not allow_zero):
         raise ApplicationError(_("The amount must be more than zero."), code="invalid_amount", field=field)
+    # Before rounding to the fen: quantizing an amount beyond the decimal precision raises.
     if amount >= Decimal("1000000000000"):
         raise ApplicationError(_("The amount is too large."), code="invalid_amount", field=field)
+    if amount != amount.quantize(schedule.FEN):
+        raise ApplicationError(
+            _("Amounts are kept to the fen (two decimals)."), code="invalid_amount", field=field
+        )
     return amount
 
 

@@ -62,6 +62,8 @@ EMPLOYER_UNITS = [
 PARTY_BRANCHES = ["纳金社区第一党支部", "纳金社区第二党支部", "纳金社区离退休党支部"]
 DISABILITIES = ["visual", "hearing", "physical", "physical", "intellectual", "mental", "speech"]
 DEMO_RESIDENT_PHONES = ["13908910001", "13908910002", "13908910003", "13908910004", "13908910005"]
+# About 1,000 households in three grids, as in Najin; the page crawl test builds a smaller demo.
+HOUSEHOLDS_PER_GRID = 333
 
 
 class _Ids:
@@ -169,7 +171,7 @@ def build(context, rng, stdout):
             )
             for n in range(2 + grid_index * 10, 12 + grid_index * 10)
         ]
-        for _ in range(333 + (1 if grid_index == 0 else 0)):
+        for _ in range(HOUSEHOLDS_PER_GRID + (1 if grid_index == 0 else 0)):
             floating = rng.random() < 0.12
             han = rng.random() < (0.35 if floating else 0.1)
             if rng.random() < 0.8:

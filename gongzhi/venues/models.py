@@ -80,6 +80,12 @@ class OpeningHours(models.Model):
     def __str__(self):
         return f"{self.room} {self.weekday} {self.opens:%H:%M}-{self.closes:%H:%M}"
 
+    def weekday_label(self) -> str:
+        """The weekday's name in the reader's language ("Monday" for 1)."""
+        from .forms import WEEKDAYS
+
+        return str(dict(WEEKDAYS)[self.weekday])
+
 
 class ClosedDay(models.Model):
     """A day one room is closed (repairs, an exhibition...). Public holidays, which close every room,

@@ -14,3 +14,10 @@ def local_name(obj) -> str:
         if name_bo:
             return name_bo
     return getattr(obj, "name", str(obj))
+
+
+@register.filter
+def opens_list(metric, user) -> bool:
+    """Whether the cockpit tile of `metric` links to its list for `user`: only when the list would
+    let them in (a link that answers 403 is a dead end)."""
+    return bool(metric.list_url) and (not metric.list_perm or user.has_perm(metric.list_perm))
