@@ -280,13 +280,12 @@ def scenarios(ctx: dict) -> dict:
 
 PGBENCH_SCRIPT = """\\set aid random({lo}, {hi})
 BEGIN;
-SELECT pg_advisory_xact_lock(1786382861, {community});
+SELECT core_audit_lock_chain(1786382861, {community});
 SELECT id, org_unit_id FROM points_pointaccount WHERE id = :aid FOR NO KEY UPDATE;
 INSERT INTO points_pointentry (account_id, org_unit_id, kind, points, quantity, note, source, idempotency_key, created_at)
   SELECT :aid, org_unit_id, 'award', 1, 1, '', 'pgbench', md5(random()::text || clock_timestamp()::text), now()
   FROM points_pointaccount WHERE id = :aid;
 UPDATE points_pointaccount SET balance = balance + 1, lifetime_earned = lifetime_earned + 1 WHERE id = :aid;
-SELECT hmac FROM bench_auditentry WHERE chain = {community} ORDER BY id DESC LIMIT 1;
 INSERT INTO bench_auditentry (at, kind, actor_name, role, action, object_type, object_id, outcome, detail, chain, prev_hmac, hmac)
   VALUES (now(), 'write', '', '', 'bench.pgbench', 'points.pointentry', '', 'success', '{{}}', {community}, '',
           md5(random()::text) || md5(clock_timestamp()::text));

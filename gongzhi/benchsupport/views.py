@@ -41,8 +41,9 @@ def raw_award(request):
     now = timezone.now()
     key = os.urandom(12).hex()
     with transaction.atomic(), connection.cursor() as cursor:
-        if lock:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CHAIN_LOCK, chain])
+        if lock:  # the chain's lock and its head in one round trip, as gongzhi.core.audit does
+            cursor.execute("SELECT core_audit_lock_chain(%s, %s)", [CHAIN_LOCK, chain])
+            head = cursor.fetchone()[0]
         cursor.execute(
             "SELECT id, org_unit_id FROM points_pointaccount WHERE id = %s AND org_unit_id = %s FOR NO KEY UPDATE",
             [account_id, chain],
@@ -66,11 +67,11 @@ def raw_award(request):
         # the same columns and indexes, into bench_auditentry (a copy of the audit table that
         # bench/probe.py creates), so the real chain stays verifiable.
         table = "core_auditentry" if lock else "bench_auditentry"
-        cursor.execute(
-            f"SELECT hmac FROM {table} WHERE chain = %s ORDER BY id DESC LIMIT 1",  # noqa: S608  # nosec B608 - fixed names
-            [chain],
-        )
-        last = cursor.fetchone()
+        if not lock:
+            cursor.execute(
+                "SELECT hmac FROM bench_auditentry WHERE chain = %s ORDER BY id DESC LIMIT 1", [chain]
+            )
+            head = (cursor.fetchone() or [None])[0]
         entry = AuditEntry(
             chain=chain,
             at=now,
@@ -79,7 +80,7 @@ def raw_award(request):
             object_type="points.pointentry",
             object_id=str(entry_id),
             detail={"account": account_id, "points": 1},
-            prev_hmac=last[0] if last else "",
+            prev_hmac=head or "",
         )
         # The real chain link, so that core_audit_verify still holds after a run.
         entry.hmac = compute_hmac(entry)

@@ -97,34 +97,57 @@ def chain_of(org_unit) -> int:
 
 
 class _ChainLock:
-    """A no-op commit callback that marks a chain's lock as held by the current transaction.
-    Django drops the callbacks of a transaction or savepoint that rolls back at the moment
-    PostgreSQL releases the locks taken in it, so the mark lives exactly as long as the lock."""
+    """A no-op commit callback marking that the current transaction holds a chain's lock, with the
+    chain's head as this transaction knows it. Django drops the callbacks of a transaction or
+    savepoint that rolls back at the moment PostgreSQL releases the locks taken in it (and the
+    entries written in it), so the newest mark is always true: while the lock is held nobody
+    else appends to the chain, and each entry this transaction appends leaves a new mark."""
 
-    __slots__ = ("chain",)
+    __slots__ = ("chain", "head")
 
-    def __init__(self, chain: int):
-        self.chain = chain
+    def __init__(self, chain: int, head: str):
+        self.chain, self.head = chain, head
 
     def __call__(self):
         pass
 
 
-def _holds(chain: int) -> bool:
-    return any(isinstance(f, _ChainLock) and f.chain == chain for _s, f, *_r in connection.run_on_commit)
+def _held(chain: int) -> _ChainLock | None:
+    for _s, f, *_r in reversed(connection.run_on_commit):
+        if isinstance(f, _ChainLock) and f.chain == chain:
+            return f
+    return None
+
+
+def _lock_and_read_head(chain: int) -> str:
+    """Lock the chain until the transaction ends and return its last HMAC: one round trip on
+    PostgreSQL (core_audit_lock_chain, a function whose query sees what committed while it waited
+    for the lock), none when this transaction holds the lock already. SQLite's IMMEDIATE
+    transactions serialise writers already."""
+    held = _held(chain)
+    if held is not None:
+        return held.head
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT core_audit_lock_chain(%s, %s)", [CHAIN_LOCK, chain])
+            head = cursor.fetchone()[0] or ""
+    else:
+        head = (
+            AuditEntry.objects.filter(chain=chain).order_by("-id").values_list("hmac", flat=True).first()
+            or ""
+        )
+    transaction.on_commit(_ChainLock(chain, head))
+    return head
 
 
 def lock_chain(org_unit=None, *, chain: int | None = None) -> int:
     """Take the lock of `org_unit`'s chain (or of `chain`) until the transaction ends, and return
     the chain. A service that locks rows before its audit entry takes this first, so that no
-    transaction holds those rows while it waits for the chain. Taking it twice costs nothing.
-    SQLite's IMMEDIATE transactions already serialise writers."""
+    transaction holds those rows while it waits for the chain. Taking it twice costs nothing."""
     chain = chain_of(org_unit) if chain is None else chain
-    if connection.vendor != "postgresql" or not connection.in_atomic_block or _holds(chain):
-        return chain
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CHAIN_LOCK, chain])
-    transaction.on_commit(_ChainLock(chain))
+    if not connection.in_atomic_block:
+        raise transaction.TransactionManagementError("lock_chain() needs a transaction.")
+    _lock_and_read_head(chain)
     return chain
 
 
@@ -161,11 +184,8 @@ def record(
     # change anyway, and the savepoint cost two round trips on every audited write while the
     # chain's lock was held (measured by `make bench`, docs/performance.md).
     with transaction.atomic(savepoint=False):
-        chain = lock_chain(org_unit)
-        prev = (
-            AuditEntry.objects.filter(chain=chain).order_by("-id").values_list("hmac", flat=True).first()
-            or ""
-        )
+        chain = chain_of(org_unit)
+        prev = _lock_and_read_head(chain)
         entry = AuditEntry(
             chain=chain,
             at=timezone.now(),
@@ -184,6 +204,7 @@ def record(
         )
         entry.hmac = compute_hmac(entry)
         entry.save(force_insert=True)
+        transaction.on_commit(_ChainLock(chain, entry.hmac))  # the chain's new head
     return entry
 
 

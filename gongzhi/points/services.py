@@ -114,23 +114,37 @@ def _check_key(key: str) -> str:
     return key
 
 
-def _lock_existing(resident: Resident, org_unit: OrgUnit | None) -> PointAccount | None:
-    return (
+def _key_lookups(key: str) -> dict:
+    """The idempotency key among the account's entries and pending award requests, read in the
+    query that locks the account. Its snapshot is taken after the community's audit chain was
+    locked (every points write of the community takes that lock first), so it sees every award
+    that committed before: the lock and the lookup cost one round trip instead of two."""
+    return {
+        "existing_entry_id": Subquery(
+            PointEntry.objects.filter(account=OuterRef("pk"), idempotency_key=key).values("pk")[:1]
+        ),
+        "pending_request_id": Subquery(
+            AwardRequest.objects.filter(account=OuterRef("pk"), idempotency_key=key).values("pk")[:1]
+        ),
+    }
+
+
+def _lock_existing(
+    resident: Resident, org_unit: OrgUnit | None, key: str | None = None
+) -> PointAccount | None:
+    qs = (
         PointAccount.objects.select_related("org_unit")
         .select_for_update(no_key=True, of=("self",))
         .filter(resident=resident, org_unit=org_unit or home_community(resident))
-        .first()
     )
+    return (qs.annotate(**_key_lookups(key)) if key is not None else qs).first()
 
 
-def _lock_account(account: PointAccount) -> PointAccount:
+def _lock_account(account: PointAccount, key: str | None = None) -> PointAccount:
     # With its community in the same query (locking only the account row): the award and redemption
     # paths read it next, while the audit chain's lock is held.
-    return (
-        PointAccount.objects.select_related("org_unit")
-        .select_for_update(no_key=True, of=("self",))
-        .get(pk=account.pk)
-    )
+    qs = PointAccount.objects.select_related("org_unit").select_for_update(no_key=True, of=("self",))
+    return (qs.annotate(**_key_lookups(key)) if key is not None else qs).get(pk=account.pk)
 
 
 # --- policy and rules ----------------------------------------------------------------------------
@@ -358,28 +372,14 @@ def _post_award(
 
 
 def _prepare_award(*, resident, rule_code, quantity, idempotency_key, org_unit, actor):
-    """Lock the account and look for the key, among its entries and its pending requests, in one
-    query after the lock (so a request with the same key that committed meanwhile is seen)."""
+    """Lock the account and look for the key among its entries and pending requests (one query
+    when the account exists, see `_key_lookups`)."""
     key = _check_key(idempotency_key)
-    # The usual case, an account that exists, is found and locked in one query.
-    account = _lock_existing(resident, org_unit) or _lock_account(
-        account_open(actor=actor, resident=resident, org_unit=org_unit)
+    account = _lock_existing(resident, org_unit, key) or _lock_account(
+        account_open(actor=actor, resident=resident, org_unit=org_unit), key
     )
-    entry_id, request_id = (
-        PointAccount.objects.filter(pk=account.pk)
-        .annotate(
-            entry_id=Subquery(
-                PointEntry.objects.filter(account=account, idempotency_key=key).values("pk")[:1]
-            ),
-            request_id=Subquery(
-                AwardRequest.objects.filter(account=account, idempotency_key=key).values("pk")[:1]
-            ),
-        )
-        .values_list("entry_id", "request_id")
-        .get()
-    )
-    existing = PointEntry.objects.get(pk=entry_id) if entry_id else None
-    pending = AwardRequest.objects.get(pk=request_id) if request_id else None
+    existing = PointEntry.objects.get(pk=account.existing_entry_id) if account.existing_entry_id else None
+    pending = AwardRequest.objects.get(pk=account.pending_request_id) if account.pending_request_id else None
     return key, account, existing, pending
 
 
@@ -794,7 +794,11 @@ def redemption_create(*, actor, account: PointAccount, items, idempotency_key: s
         raise ConflictError(_("This redemption was already recorded."), code="duplicate") from exc
     for pk in sorted(wanted):
         RedemptionLine.objects.create(
-            redemption=redemption, reward=fresh[pk], quantity=wanted[pk], unit_price=fresh[pk].points_price
+            redemption=redemption,
+            org_unit_id=redemption.org_unit_id,
+            reward=fresh[pk],
+            quantity=wanted[pk],
+            unit_price=fresh[pk].points_price,
         )
         _move_stock(
             actor=actor,

@@ -159,7 +159,11 @@ def test_a_chain_lock_blocks_only_its_own_community_and_is_taken_once(tree):
         with CaptureQueriesContext(connection) as ctx:
             audit.lock_chain(tree.community_a)  # already held: no statement
             _in(tree.grid_a2, "a.0")
-        assert not any("pg_advisory_xact_lock" in q["sql"] for q in ctx.captured_queries)
+        # Neither the lock nor the head is asked for again: the entry links to the known head.
+        assert [
+            q["sql"] for q in ctx.captured_queries if "core_auditentry" in q["sql"] or "lock" in q["sql"]
+        ] == [ctx.captured_queries[-1]["sql"]]
+        assert ctx.captured_queries[-1]["sql"].startswith('INSERT INTO "core_auditentry"')
         with psycopg.connect(**params, autocommit=True) as other:
             try_lock = "SELECT pg_try_advisory_xact_lock(%s, %s)"
             assert other.execute(try_lock, [audit.CHAIN_LOCK, a]).fetchone()[0] is False
@@ -170,5 +174,35 @@ def test_a_chain_lock_blocks_only_its_own_community_and_is_taken_once(tree):
             raise ZeroDivisionError
         with CaptureQueriesContext(connection) as ctx:
             audit.lock_chain(tree.community_b)
-        assert any("pg_advisory_xact_lock" in q["sql"] for q in ctx.captured_queries)
+        assert any("core_audit_lock_chain" in q["sql"] for q in ctx.captured_queries)
     assert audit.verify_chain() is None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_that_waited_for_the_chain_links_to_the_entry_it_waited_for(tree):
+    """core_audit_lock_chain reads the head after the lock is granted (a fresh snapshot), so the
+    second of two writers of one community never links to the head the first one replaced."""
+    import threading
+
+    import psycopg
+    from django.db import connection, transaction
+
+    params = connection.get_connection_params()
+    chain = tree.community_a.pk
+    got = {}
+
+    def second_writer():
+        with psycopg.connect(**params) as other:  # a transaction: the lock lasts until commit
+            got["head"] = other.execute(
+                "SELECT core_audit_lock_chain(%s, %s)", [audit.CHAIN_LOCK, chain]
+            ).fetchone()[0]
+
+    with transaction.atomic():
+        first = _in(tree.community_a, "a.first")
+        waiter = threading.Thread(target=second_writer)
+        waiter.start()
+        waiter.join(1.0)
+        assert waiter.is_alive()  # it waits for the chain's lock
+    waiter.join(30)
+    assert got["head"] == first.hmac
