@@ -601,6 +601,7 @@ def attendance_manual(
         session=session,
         resident=resident,
         defaults={
+            "org_unit_id": session.org_unit_id,
             "check_in_at": check_in_at,
             "check_out_at": check_out_at,
             "method": Attendance.Method.MANUAL,

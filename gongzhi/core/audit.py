@@ -96,54 +96,23 @@ def chain_of(org_unit) -> int:
     return ids[2] if len(ids) >= 3 else SYSTEM_CHAIN
 
 
-class _ChainLock:
-    """A no-op commit callback marking that the current transaction holds a chain's lock, with the
-    chain's head as this transaction knows it. Django drops the callbacks of a transaction or
-    savepoint that rolls back at the moment PostgreSQL releases the locks taken in it (and the
-    entries written in it), so the newest mark is always true: while the lock is held nobody
-    else appends to the chain, and each entry this transaction appends leaves a new mark."""
-
-    __slots__ = ("chain", "head")
-
-    def __init__(self, chain: int, head: str):
-        self.chain, self.head = chain, head
-
-    def __call__(self):
-        pass
-
-
-def _held(chain: int) -> _ChainLock | None:
-    for _s, f, *_r in reversed(connection.run_on_commit):
-        if isinstance(f, _ChainLock) and f.chain == chain:
-            return f
-    return None
-
-
 def _lock_and_read_head(chain: int) -> str:
-    """Lock the chain until the transaction ends and return its last HMAC: one round trip on
-    PostgreSQL (core_audit_lock_chain, a function whose query sees what committed while it waited
-    for the lock), none when this transaction holds the lock already. SQLite's IMMEDIATE
+    """Lock the chain until the transaction ends and return its last HMAC, in one round trip on
+    PostgreSQL: core_audit_lock_chain, a VOLATILE function whose query takes its snapshot after the
+    lock is granted, so it sees what the writer it waited for committed (and this transaction's
+    own entries). Taking a lock this transaction holds already does not wait. SQLite's IMMEDIATE
     transactions serialise writers already."""
-    held = _held(chain)
-    if held is not None:
-        return held.head
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT core_audit_lock_chain(%s, %s)", [CHAIN_LOCK, chain])
-            head = cursor.fetchone()[0] or ""
-    else:
-        head = (
-            AuditEntry.objects.filter(chain=chain).order_by("-id").values_list("hmac", flat=True).first()
-            or ""
-        )
-    transaction.on_commit(_ChainLock(chain, head))
-    return head
+            return cursor.fetchone()[0] or ""
+    return AuditEntry.objects.filter(chain=chain).order_by("-id").values_list("hmac", flat=True).first() or ""
 
 
 def lock_chain(org_unit=None, *, chain: int | None = None) -> int:
     """Take the lock of `org_unit`'s chain (or of `chain`) until the transaction ends, and return
     the chain. A service that locks rows before its audit entry takes this first, so that no
-    transaction holds those rows while it waits for the chain. Taking it twice costs nothing."""
+    transaction holds those rows while it waits for the chain."""
     chain = chain_of(org_unit) if chain is None else chain
     if not connection.in_atomic_block:
         raise transaction.TransactionManagementError("lock_chain() needs a transaction.")
@@ -204,7 +173,6 @@ def record(
         )
         entry.hmac = compute_hmac(entry)
         entry.save(force_insert=True)
-        transaction.on_commit(_ChainLock(chain, entry.hmac))  # the chain's new head
     return entry
 
 

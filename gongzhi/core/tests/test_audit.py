@@ -147,34 +147,19 @@ def test_a_purge_of_several_chains_keeps_each_verifiable(tree, monkeypatch):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_chain_lock_blocks_only_its_own_community_and_is_taken_once(tree):
+def test_a_chain_lock_blocks_only_its_own_community(tree):
     import psycopg
     from django.db import connection, transaction
-    from django.test.utils import CaptureQueriesContext
 
     params = connection.get_connection_params()
     a, b = tree.community_a.pk, tree.community_b.pk
     with transaction.atomic():
         audit.lock_chain(tree.grid_a1)
-        with CaptureQueriesContext(connection) as ctx:
-            audit.lock_chain(tree.community_a)  # already held: no statement
-            _in(tree.grid_a2, "a.0")
-        # Neither the lock nor the head is asked for again: the entry links to the known head.
-        assert [
-            q["sql"] for q in ctx.captured_queries if "core_auditentry" in q["sql"] or "lock" in q["sql"]
-        ] == [ctx.captured_queries[-1]["sql"]]
-        assert ctx.captured_queries[-1]["sql"].startswith('INSERT INTO "core_auditentry"')
+        _in(tree.grid_a2, "a.0")  # the same chain again: no wait
         with psycopg.connect(**params, autocommit=True) as other:
             try_lock = "SELECT pg_try_advisory_xact_lock(%s, %s)"
             assert other.execute(try_lock, [audit.CHAIN_LOCK, a]).fetchone()[0] is False
             assert other.execute(try_lock, [audit.CHAIN_LOCK, b]).fetchone()[0] is True
-        # A lock taken in a savepoint that rolls back is gone, and taken again afterwards.
-        with pytest.raises(ZeroDivisionError), transaction.atomic():
-            audit.lock_chain(tree.community_b)
-            raise ZeroDivisionError
-        with CaptureQueriesContext(connection) as ctx:
-            audit.lock_chain(tree.community_b)
-        assert any("core_audit_lock_chain" in q["sql"] for q in ctx.captured_queries)
     assert audit.verify_chain() is None
 
 
