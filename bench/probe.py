@@ -32,9 +32,8 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
-from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
-from gongzhi.accounts.models import ApiToken, User  # noqa: E402
+from gongzhi.accounts.models import ApiToken, TOTPDevice, User  # noqa: E402
 from gongzhi.accounts.services import TOKEN_PREFIX, _hash_token  # noqa: E402
 from gongzhi.benchsupport.seed import ROOT_CODE  # noqa: E402
 from gongzhi.core.models import OrgUnit  # noqa: E402

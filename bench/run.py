@@ -244,6 +244,7 @@ def scenarios(ctx: dict) -> dict:
         return "POST", "/api/v1/points/redemptions", {"json": body, "headers": staff}
 
     tokens = ctx["resident_tokens"]
+    cid = ctx["community_id"]
 
     def case_submit(i):
         body = {
@@ -256,8 +257,16 @@ def scenarios(ctx: dict) -> dict:
 
     return {
         "bare": lambda i: ("GET", "/bench/bare/", {}),
-        "raw_award": lambda i: ("POST", f"/bench/raw-award/?account={rng.randint(lo, hi)}", {}),
-        "raw_award_nolock": lambda i: ("POST", f"/bench/raw-award/?account={rng.randint(lo, hi)}&lock=0", {}),
+        "raw_award": lambda i: (
+            "POST",
+            f"/bench/raw-award/?account={rng.randint(lo, hi)}&community={cid}",
+            {},
+        ),
+        "raw_award_nolock": lambda i: (
+            "POST",
+            f"/bench/raw-award/?account={rng.randint(lo, hi)}&community={cid}&lock=0",
+            {},
+        ),
         "award": award,
         "redemption": redemption,
         "case_submit": case_submit,
@@ -271,15 +280,14 @@ def scenarios(ctx: dict) -> dict:
 
 PGBENCH_SCRIPT = """\\set aid random({lo}, {hi})
 BEGIN;
-SELECT pg_advisory_xact_lock(1786382861);
+SELECT core_audit_lock_chain(1786382861, {community});
 SELECT id, org_unit_id FROM points_pointaccount WHERE id = :aid FOR NO KEY UPDATE;
 INSERT INTO points_pointentry (account_id, org_unit_id, kind, points, quantity, note, source, idempotency_key, created_at)
   SELECT :aid, org_unit_id, 'award', 1, 1, '', 'pgbench', md5(random()::text || clock_timestamp()::text), now()
   FROM points_pointaccount WHERE id = :aid;
 UPDATE points_pointaccount SET balance = balance + 1, lifetime_earned = lifetime_earned + 1 WHERE id = :aid;
-SELECT hmac FROM bench_auditentry ORDER BY id DESC LIMIT 1;
-INSERT INTO bench_auditentry (at, kind, actor_name, role, action, object_type, object_id, outcome, detail, prev_hmac, hmac)
-  VALUES (now(), 'write', '', '', 'bench.pgbench', 'points.pointentry', '', 'success', '{{}}', '',
+INSERT INTO bench_auditentry (at, kind, actor_name, role, action, object_type, object_id, outcome, detail, chain, prev_hmac, hmac)
+  VALUES (now(), 'write', '', '', 'bench.pgbench', 'points.pointentry', '', 'success', '{{}}', {community}, '',
           md5(random()::text) || md5(clock_timestamp()::text));
 END;
 """
@@ -296,7 +304,9 @@ def pgbench(url: str, ctx: dict, concurrency: int) -> dict:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE TABLE IF NOT EXISTS bench_auditentry (LIKE core_auditentry INCLUDING ALL)")
     script = RESULTS / "pgbench_award.sql"
-    script.write_text(PGBENCH_SCRIPT.format(lo=ctx["account_min"], hi=ctx["account_max"]))
+    script.write_text(
+        PGBENCH_SCRIPT.format(lo=ctx["account_min"], hi=ctx["account_max"], community=ctx["community_id"])
+    )
     done = subprocess.run(  # noqa: S603  # nosec B603
         [
             exe,

@@ -254,6 +254,7 @@ def build(context, rng, stdout):
                 att_rows.append(
                     Attendance(
                         session=s,
+                        org_unit_id=activity.org_unit_id,
                         resident=r,
                         role=role,
                         check_in_at=check_in,

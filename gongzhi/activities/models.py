@@ -119,6 +119,8 @@ class ActivitySession(models.Model):
     """One scheduled meeting of an activity; a series has several."""
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="sessions")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the activity's.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
     confirmed_at = models.DateTimeField(_("attendance confirmed"), null=True, blank=True)
@@ -194,6 +196,8 @@ class Attendance(models.Model):
         MANUAL = "manual", _("Entered by staff")
 
     session = models.ForeignKey(ActivitySession, on_delete=models.CASCADE, related_name="attendances")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the activity's.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="attendances")
     role = models.CharField(_("role"), max_length=16, choices=Enrolment.Role.choices, default="participant")
     check_in_at = models.DateTimeField(_("checked in"))

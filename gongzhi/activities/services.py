@@ -144,7 +144,10 @@ def activity_create(
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     ActivitySession.objects.bulk_create(
-        [ActivitySession(activity=activity, start=s, end=e) for s, e in sorted(sessions)]
+        [
+            ActivitySession(activity=activity, org_unit_id=activity.org_unit_id, start=s, end=e)
+            for s, e in sorted(sessions)
+        ]
     )
     if room is not None and book_room:
         _book_sessions(actor=actor, activity=activity, room=room)
@@ -498,6 +501,7 @@ def _record(*, actor, session: ActivitySession, resident: Resident, method: str,
         )
         attendance = Attendance.objects.create(
             session=session,
+            org_unit_id=activity.org_unit_id,
             resident=resident,
             role=enrolment.role if enrolment else Enrolment.Role.PARTICIPANT,
             check_in_at=now,
@@ -616,6 +620,7 @@ def attendance_manual(
         session=session,
         resident=resident,
         defaults={
+            "org_unit_id": session.org_unit_id,
             "check_in_at": check_in_at,
             "check_out_at": check_out_at,
             "method": Attendance.Method.MANUAL,

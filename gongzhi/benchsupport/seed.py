@@ -647,7 +647,7 @@ class Seeder:
                         assignee = None
                 case_id = case_id0 + n
                 for action, frm, to, at in history:
-                    transitions.append((tid, case_id, action, frm, to, at))
+                    transitions.append((tid, case_id, cid, action, frm, to, at))
                     tid += 1
                 yield (
                     case_id, grid, cid, cats[n % 3][0], "resident_form", status, CASE_TEXTS[n % 5], code(n),
@@ -685,7 +685,7 @@ class Seeder:
         )
         w.insert(
             CaseTransition,
-            ["id", "case_id", "action", "from_status", "to_status", "at"],
+            ["id", "case_id", "org_unit_id", "action", "from_status", "to_status", "at"],
             transitions,
             bulk=True,
         )
@@ -761,12 +761,12 @@ class Seeder:
                 start = self.now - datetime.timedelta(days=(n * 37) % 360, hours=n % 7)
                 start = start.replace(minute=0, second=0)
                 end = start + datetime.timedelta(hours=2)
-                sessions.append((ses_id0 + n, act_id0 + n, start, end, end))
+                sessions.append((ses_id0 + n, act_id0 + n, cid, start, end, end))
                 pool = residents_of[cid]
                 offset = (n * per) % len(pool)
                 for k in range(min(per, len(pool))):
                     rid = pool[(offset + k) % len(pool)]
-                    attendances.append((att_id, ses_id0 + n, rid, start, end, "card", 120, True))
+                    attendances.append((att_id, ses_id0 + n, cid, rid, start, end, "card", 120, True))
                     att_id += 1
                 yield (
                     act_id0 + n, cid, f"基准活动{n + 1}", categories[n % 5], 60, start - datetime.timedelta(days=14),
@@ -789,12 +789,15 @@ class Seeder:
             ],
             activities(),
         )
-        w.insert(ActivitySession, ["id", "activity_id", "start", "end", "confirmed_at"], sessions)
+        w.insert(
+            ActivitySession, ["id", "activity_id", "org_unit_id", "start", "end", "confirmed_at"], sessions
+        )
         w.insert(
             Attendance,
             [
                 "id",
                 "session_id",
+                "org_unit_id",
                 "resident_id",
                 "check_in_at",
                 "check_out_at",

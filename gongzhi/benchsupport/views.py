@@ -2,12 +2,12 @@
 (config/urls.py; the production checks refuse the setting).
 
 - `bare`: Django's own ceiling, a view answering {"ok": true} without touching the database;
-- `raw_award`: the framework-plus-database ceiling, the SQL that a points award runs (the audit
-  chain's lock, the account row lock, the ledger insert, the balance update, the audit insert
-  with its chain link) through a raw cursor in one transaction, with none of the ORM, the
-  permission checks or the serialisation. `?lock=0` leaves out the audit chain's global lock,
-  to show what that lock costs (its audit row goes to a copy of the table, see below). bench/run.py
-gives pgbench the same SQL."""
+- `raw_award`: the framework-plus-database ceiling, the SQL that a points award runs (the lock of
+  the community's audit chain, the account row lock, the ledger insert, the balance update, the
+  chain's head, the audit insert with its chain link) through a raw cursor in one transaction,
+  with none of the ORM, the permission checks or the serialisation. `?lock=0` leaves out the
+  chain's lock, to show what that lock costs (its audit row goes to a copy of the table, see
+  below). bench/run.py gives pgbench the same SQL."""
 
 import json
 import os
@@ -18,11 +18,11 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from gongzhi.core.audit import compute_hmac
+from gongzhi.core.audit import CHAIN_LOCK, compute_hmac
 from gongzhi.core.models import AuditEntry
 
-BENCH_AUDIT_TABLE_SQL = "CREATE TABLE IF NOT EXISTS bench_auditentry (LIKE core_auditentry INCLUDING ALL)"
-AUDIT_LOCK = 0x6A7A_0A0D  # gongzhi.core.audit._lock_chain
+# Recreated by bench/probe.py prepare, so that it has the audit table's columns of the day.
+BENCH_AUDIT_TABLE_SQL = "DROP TABLE IF EXISTS bench_auditentry; CREATE TABLE bench_auditentry (LIKE core_auditentry INCLUDING ALL)"
 
 
 def bare(request):
@@ -33,17 +33,20 @@ def bare(request):
 @require_http_methods(["POST"])
 def raw_award(request):
     try:
-        account_id = int(request.GET["account"])
+        # The community comes with the request, as in the award API: its id is the account's chain.
+        account_id, chain = int(request.GET["account"]), int(request.GET["community"])
     except (KeyError, ValueError):
-        return HttpResponseBadRequest("account=<id>")
+        return HttpResponseBadRequest("account=<id>&community=<id>")
     lock = request.GET.get("lock", "1") != "0"
     now = timezone.now()
     key = os.urandom(12).hex()
     with transaction.atomic(), connection.cursor() as cursor:
-        if lock:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_LOCK])
+        if lock:  # the chain's lock and its head in one round trip, as gongzhi.core.audit does
+            cursor.execute("SELECT core_audit_lock_chain(%s, %s)", [CHAIN_LOCK, chain])
+            head = cursor.fetchone()[0]
         cursor.execute(
-            "SELECT id, org_unit_id FROM points_pointaccount WHERE id = %s FOR NO KEY UPDATE", [account_id]
+            "SELECT id, org_unit_id FROM points_pointaccount WHERE id = %s AND org_unit_id = %s FOR NO KEY UPDATE",
+            [account_id, chain],
         )
         row = cursor.fetchone()
         if row is None:
@@ -64,23 +67,27 @@ def raw_award(request):
         # the same columns and indexes, into bench_auditentry (a copy of the audit table that
         # bench/probe.py creates), so the real chain stays verifiable.
         table = "core_auditentry" if lock else "bench_auditentry"
-        cursor.execute(f"SELECT hmac FROM {table} ORDER BY id DESC LIMIT 1")  # noqa: S608  # nosec B608 - fixed names
-        last = cursor.fetchone()
+        if not lock:
+            cursor.execute(
+                "SELECT hmac FROM bench_auditentry WHERE chain = %s ORDER BY id DESC LIMIT 1", [chain]
+            )
+            head = (cursor.fetchone() or [None])[0]
         entry = AuditEntry(
+            chain=chain,
             at=now,
             org_unit_id=unit,
             action="bench.raw_award",
             object_type="points.pointentry",
             object_id=str(entry_id),
             detail={"account": account_id, "points": 1},
-            prev_hmac=last[0] if last else "",
+            prev_hmac=head or "",
         )
         # The real chain link, so that core_audit_verify still holds after a run.
         entry.hmac = compute_hmac(entry)
         cursor.execute(
             f"INSERT INTO {table} (at, kind, actor_name, role, org_unit_id, action, object_type,"  # noqa: S608  # nosec B608
-            " object_id, outcome, detail, prev_hmac, hmac) VALUES (%s, 'write', '', '', %s, %s, %s, %s,"
-            " 'success', %s, %s, %s)",
+            " object_id, outcome, detail, chain, prev_hmac, hmac) VALUES (%s, 'write', '', '', %s, %s, %s, %s,"
+            " 'success', %s, %s, %s, %s)",
             [
                 now,
                 unit,
@@ -88,6 +95,7 @@ def raw_award(request):
                 entry.object_type,
                 entry.object_id,
                 json.dumps(entry.detail),
+                chain,
                 entry.prev_hmac,
                 entry.hmac,
             ],  # fmt: skip

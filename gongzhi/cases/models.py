@@ -317,6 +317,8 @@ class CaseTransition(models.Model):
     """One step of a case's life: a change of status, tier or handler, with who, when and why."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the case's community.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(_("action"), max_length=24)
     from_status = models.CharField(max_length=16, choices=Case.Status.choices, blank=True)
     to_status = models.CharField(max_length=16, choices=Case.Status.choices)

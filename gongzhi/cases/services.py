@@ -137,6 +137,7 @@ def deadlines(org_unit: OrgUnit, start: datetime.datetime, category: Category) -
 def _record(case: Case, *, action: str, actor, from_status: str, note: str = "", detail=None, at=None):
     return CaseTransition.objects.create(
         case=case,
+        org_unit_id=case.community_id,
         action=action,
         from_status=from_status,
         to_status=case.status,

@@ -1,6 +1,15 @@
 """Recording who did what: every service write calls `record`, every view of sensitive personal
 data calls `record_access`. Request facts (IP, acting role) come from a context variable that the
-middleware sets, so services need only the actor."""
+middleware sets, so services need only the actor.
+
+The log is one HMAC chain per community (`AuditEntry.chain` = the community's id; 0, the system
+chain, for rows of a street, a district or none). Each entry's HMAC covers its content, its chain
+and the previous entry of the same chain, so an edit, a deletion or an insertion inside a chain
+breaks it. A writer locks only its own chain (a PostgreSQL advisory lock keyed by the chain), so
+writes of different communities no longer wait for each other, and each chain can live on its
+community's node once tables are distributed by community (docs/performance.md). The tail of a
+chain is what a chain alone cannot protect: `seal` records every chain's head in the system chain
+(hourly, `core_audit_seal`), and `verify_chain` checks that each sealed head is still there."""
 
 import contextvars
 import datetime
@@ -12,6 +21,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from .models import AuditEntry
@@ -60,6 +70,10 @@ def canonical(entry: AuditEntry) -> bytes:
         "detail": entry.detail,
         "prev": entry.prev_hmac,
     }
+    # Entries written before chains existed are all in chain 0 and were hashed without the key;
+    # any other chain is covered, so moving an entry between chains breaks its HMAC.
+    if entry.chain:
+        payload["chain"] = entry.chain
     return json.dumps(
         payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
     ).encode()
@@ -69,12 +83,41 @@ def compute_hmac(entry: AuditEntry) -> str:
     return hmac_lib.new(_chain_key(), canonical(entry), hashlib.sha256).hexdigest()
 
 
-def _lock_chain() -> None:
-    # One writer appends to the chain at a time. SQLite's IMMEDIATE transactions already serialise
-    # writers; PostgreSQL needs an explicit transaction-scoped lock.
+CHAIN_LOCK = 0x6A7A_0A0D  # the advisory lock's first key; the second is the chain
+SYSTEM_CHAIN = 0
+
+
+def chain_of(org_unit) -> int:
+    """The chain of entries about `org_unit`: its community's id for a community or a grid (read
+    from the materialised path, no query), the system chain for a street, a district or None."""
+    if org_unit is None or not getattr(org_unit, "pk", None):
+        return SYSTEM_CHAIN
+    ids = org_unit.ancestor_ids
+    return ids[2] if len(ids) >= 3 else SYSTEM_CHAIN
+
+
+def _lock_and_read_head(chain: int) -> str:
+    """Lock the chain until the transaction ends and return its last HMAC, in one round trip on
+    PostgreSQL: core_audit_lock_chain, a VOLATILE function whose query takes its snapshot after the
+    lock is granted, so it sees what the writer it waited for committed (and this transaction's
+    own entries). Taking a lock this transaction holds already does not wait. SQLite's IMMEDIATE
+    transactions serialise writers already."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [0x6A7A_0A0D])
+            cursor.execute("SELECT core_audit_lock_chain(%s, %s)", [CHAIN_LOCK, chain])
+            return cursor.fetchone()[0] or ""
+    return AuditEntry.objects.filter(chain=chain).order_by("-id").values_list("hmac", flat=True).first() or ""
+
+
+def lock_chain(org_unit=None, *, chain: int | None = None) -> int:
+    """Take the lock of `org_unit`'s chain (or of `chain`) until the transaction ends, and return
+    the chain. A service that locks rows before its audit entry takes this first, so that no
+    transaction holds those rows while it waits for the chain."""
+    chain = chain_of(org_unit) if chain is None else chain
+    if not connection.in_atomic_block:
+        raise transaction.TransactionManagementError("lock_chain() needs a transaction.")
+    _lock_and_read_head(chain)
+    return chain
 
 
 def _role_of(actor) -> str:
@@ -105,19 +148,21 @@ def record(
         if org_unit is None:
             org_unit = getattr(obj, "org_unit", None)
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    org_unit = org_unit if org_unit is not None and getattr(org_unit, "pk", None) else None
     # No savepoint inside the caller's transaction: an entry that cannot be written fails the whole
     # change anyway, and the savepoint cost two round trips on every audited write while the
     # chain's lock was held (measured by `make bench`, docs/performance.md).
     with transaction.atomic(savepoint=False):
-        _lock_chain()
-        prev = AuditEntry.objects.order_by("-id").values_list("hmac", flat=True).first() or ""
+        chain = chain_of(org_unit)
+        prev = _lock_and_read_head(chain)
         entry = AuditEntry(
+            chain=chain,
             at=timezone.now(),
             kind=kind,
             actor=actor if authenticated else None,
             actor_name=actor.get_username() if authenticated else "",
             role=_role_of(actor),
-            org_unit=org_unit if org_unit is not None and getattr(org_unit, "pk", None) else None,
+            org_unit=org_unit,
             action=action,
             object_type=object_type,
             object_id=object_id,
@@ -151,28 +196,70 @@ class ChainBreak:
     reason: str
 
 
-def verify_chain(batch_size: int = 5000) -> ChainBreak | None:
-    """Walk the chain in id order; return the first entry whose HMAC or link does not hold."""
-    prev = ""
-    last_id = 0
-    # After a purge the first surviving entry links to an entry that is gone; the purge entry
-    # recorded that entry's HMAC, which is accepted as the chain's start.
-    purge_anchors = {
-        str(d.get("last_hmac", ""))
-        for d in AuditEntry.objects.filter(action="audit.purge").values_list("detail", flat=True)
+def chain_heads() -> dict[int, tuple[int, str]]:
+    """Each chain's last entry: {chain: (id, hmac)}."""
+    last_ids = AuditEntry.objects.values("chain").annotate(last=Max("id")).values_list("last", flat=True)
+    return {
+        chain: (pk, mac)
+        for pk, chain, mac in AuditEntry.objects.filter(id__in=list(last_ids)).values_list(
+            "id", "chain", "hmac"
+        )
     }
-    first = True
+
+
+def seal(*, actor=None) -> AuditEntry:
+    """Record every chain's head in the system chain, so that deleting the newest entries of a
+    chain (which no later entry of that chain links to) is caught by `verify_chain`."""
+    with transaction.atomic():
+        lock_chain(chain=SYSTEM_CHAIN)
+        heads = chain_heads()
+        return record(
+            actor=actor,
+            action="audit.seal",
+            detail={"heads": {str(chain): [pk, mac] for chain, (pk, mac) in sorted(heads.items())}},
+        )
+
+
+def verify_chain(batch_size: int = 5000) -> ChainBreak | None:
+    """Walk the entries in id order, each chain on its own; return the first entry whose HMAC or
+    link does not hold, or a seal whose recorded head of a chain is gone or changed."""
+    prev: dict[int, str] = {}
+    last_id = 0
+    # After a purge the first surviving entry of a chain links to an entry that is gone; the purge
+    # entry recorded that entry's HMAC (per chain), which is accepted as the chain's start.
+    purge_anchors: set[str] = set()
+    purged_through = 0
+    for d in AuditEntry.objects.filter(action="audit.purge").values_list("detail", flat=True):
+        purge_anchors.add(str(d.get("last_hmac", "")))
+        purge_anchors.update(str(v) for v in (d.get("anchors") or {}).values())
+        purged_through = max(purged_through, int(d.get("through_id") or 0))
+    seals: list[tuple[int, dict]] = []
     while True:
         batch = list(AuditEntry.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
         if not batch:
-            return None
+            break
         for entry in batch:
-            if first and entry.prev_hmac in purge_anchors:
-                prev = entry.prev_hmac
-            first = False
-            if entry.prev_hmac != prev:
+            expected = prev.get(entry.chain)
+            if expected is None:  # the first entry of its chain: the start, or after a purge
+                expected = entry.prev_hmac if entry.prev_hmac in purge_anchors else ""
+            if entry.prev_hmac != expected:
                 return ChainBreak(entry.id, "link")
             if not hmac_lib.compare_digest(entry.hmac, compute_hmac(entry)):
                 return ChainBreak(entry.id, "content")
-            prev = entry.hmac
+            prev[entry.chain] = entry.hmac
             last_id = entry.id
+            if entry.action == "audit.seal":
+                seals.append((entry.id, entry.detail.get("heads") or {}))
+    for seal_id, heads in seals:
+        wanted = {
+            int(pk): (int(chain), mac) for chain, (pk, mac) in heads.items() if int(pk) > purged_through
+        }
+        found = {
+            pk: (chain, mac)
+            for pk, chain, mac in AuditEntry.objects.filter(id__in=list(wanted)).values_list(
+                "id", "chain", "hmac"
+            )
+        }
+        if found != wanted:
+            return ChainBreak(seal_id, "sealed_head")
+    return None

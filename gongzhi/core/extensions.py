@@ -1,9 +1,18 @@
+import datetime
+
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.accounts.roles import READER_ROLES
 
-from .extension_points import HomePanel, NavItem, register_home_panel, register_nav
+from .extension_points import (
+    HomePanel,
+    NavItem,
+    PeriodicJob,
+    register_home_panel,
+    register_nav,
+    register_periodic_job,
+)
 from .models import OrgUnit
 
 register_nav(NavItem("org", _("Organisation"), "core:orgunit_list", "core.view_orgunits", order=900))
@@ -23,3 +32,13 @@ def _my_area(request):
 
 
 register_home_panel(HomePanel("core.my_area", _my_area, "core.view_stations", order=990))
+
+# Each community's audit chain protects all but its newest entries; the seal protects those too.
+register_periodic_job(
+    PeriodicJob(
+        "core_audit_seal",
+        _("Seal the heads of the audit chains"),
+        "core_audit_seal",
+        every=datetime.timedelta(hours=1),
+    )
+)

@@ -133,8 +133,9 @@ class PartnerUnit(models.Model):
 class AuditEntry(models.Model):
     """Append-only, hash-chained record of every write and of every view of sensitive data.
 
-    Each entry's `hmac` covers its content and the previous entry's `hmac`; `core_audit_verify`
-    recomputes the chain and names the first entry that was edited, deleted or inserted."""
+    One chain per community (`chain`, see gongzhi.core.audit): each entry's `hmac` covers its
+    content, its chain and the previous entry of the same chain; `core_audit_verify` recomputes
+    every chain and names the first entry that was edited, deleted or inserted."""
 
     class Kind(models.TextChoices):
         WRITE = "write", _("Change")
@@ -161,6 +162,9 @@ class AuditEntry(models.Model):
     outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.SUCCESS)
     ip = models.GenericIPAddressField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
+    # The community whose chain holds this entry (0: the system chain); not a foreign key, so that
+    # the chain outlives nothing it does not own.
+    chain = models.PositiveBigIntegerField(default=0)
     prev_hmac = models.CharField(max_length=64, blank=True)
     hmac = models.CharField(max_length=64, unique=True)
 
@@ -168,7 +172,11 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
         ordering = ["-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            # The head of a chain: its last entry, read by every append.
+            models.Index(fields=["chain", "id"], name="audit_chain_idx"),
+        ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

@@ -4,7 +4,7 @@ import datetime
 import logging
 
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, Max, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -302,22 +302,30 @@ def audit_purge(*, actor, before) -> int:
             code="retention",
             status=409,
         )
-    audit._lock_chain()
+    audit.lock_chain(chain=audit.SYSTEM_CHAIN)
     doomed = AuditEntry.objects.filter(at__lt=before)
     last = doomed.order_by("-id").values("id", "hmac").first()
     if last is None:
         return 0
-    # Only a prefix of the chain can go: stop before the first entry that is recent enough.
+    # Only a prefix of the log can go (a prefix of each chain): stop before the first entry that is
+    # recent enough.
     first_kept = AuditEntry.objects.filter(at__gte=before).order_by("id").values_list("id", flat=True).first()
     if first_kept is not None and first_kept < last["id"]:
         last = doomed.filter(id__lt=first_kept).order_by("-id").values("id", "hmac").first()
         if last is None:
             return 0
-    count, _deleted = AuditEntry.objects.filter(id__lte=last["id"]).delete()
+    gone = AuditEntry.objects.filter(id__lte=last["id"])
+    # Each chain's last deleted entry: the first kept entry of that chain links to it.
+    last_ids = gone.values("chain").annotate(last=Max("id")).values_list("last", flat=True)
+    anchors = {
+        str(chain): mac
+        for chain, mac in AuditEntry.objects.filter(id__in=list(last_ids)).values_list("chain", "hmac")
+    }
+    count, _deleted = gone.delete()
     audit.record(
         actor=actor,
         action="audit.purge",
-        detail={"through_id": last["id"], "last_hmac": last["hmac"], "deleted": count},
+        detail={"through_id": last["id"], "last_hmac": last["hmac"], "anchors": anchors, "deleted": count},
     )
     return count
 

@@ -23,7 +23,7 @@ from gongzhi.core.models import OrgUnit
 from gongzhi.registry.models import Resident
 
 from . import selectors, services
-from .models import AwardRequest, PointAccount, Reward
+from .models import AwardRequest, Reward
 
 router = Router(tags=["points"])
 API_PREFIX = "/points/"
@@ -291,7 +291,7 @@ def create_award(request, payload: AwardIn):
         return Status(
             202, {"status": "pending_approval", "award_request_id": result.pk, "points": result.points}
         )
-    account = PointAccount.objects.get(pk=result.entry.account_id)
+    account = result.entry.account  # a new entry carries its locked account, balance already raised
     body = {
         "entry": result.entry,
         "balance": account.balance,

@@ -346,6 +346,8 @@ class Redemption(models.Model):
 
 class RedemptionLine(models.Model):
     redemption = models.ForeignKey(Redemption, on_delete=models.PROTECT, related_name="lines")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the redemption's community.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     reward = models.ForeignKey(Reward, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(_("quantity"))
     unit_price = models.PositiveIntegerField(_("price in points"))

@@ -2,17 +2,18 @@
 
 Concurrency: a cached number (balance, lifetime, stock) changes only through a conditional
 UPDATE with F() whose row count decides (`balance >= cost`, `stock >= quantity`), which holds on
-SQLite as well as PostgreSQL. On PostgreSQL every service first takes the audit chain's
-transaction lock (the audit entry it writes at the end needs it anyway): taking it first means no
-transaction ever holds a points row while waiting for the audit lock, so no deadlock; the account
-row is then locked with SELECT ... FOR NO KEY UPDATE before caps and limits are checked."""
+SQLite as well as PostgreSQL. On PostgreSQL every service first takes the lock of its community's
+audit chain (the audit entry it writes at the end needs it anyway): taking it first means no
+transaction ever holds a points row while waiting for the chain, so no deadlock, and communities
+do not wait for each other; the account row is then locked with SELECT ... FOR NO KEY UPDATE
+before caps and limits are checked."""
 
 import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, OuterRef, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -53,8 +54,9 @@ class RedemptionResult:
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _serialise() -> None:
-    audit._lock_chain()
+def _serialise(org_unit: OrgUnit | None) -> None:
+    """Take the lock of the audit chain of `org_unit`'s community (None: the system chain)."""
+    audit.lock_chain(org_unit)
 
 
 def _user(actor):
@@ -112,23 +114,37 @@ def _check_key(key: str) -> str:
     return key
 
 
-def _lock_existing(resident: Resident, org_unit: OrgUnit | None) -> PointAccount | None:
-    return (
+def _key_lookups(key: str) -> dict:
+    """The idempotency key among the account's entries and pending award requests, read in the
+    query that locks the account. Its snapshot is taken after the community's audit chain was
+    locked (every points write of the community takes that lock first), so it sees every award
+    that committed before: the lock and the lookup cost one round trip instead of two."""
+    return {
+        "existing_entry_id": Subquery(
+            PointEntry.objects.filter(account=OuterRef("pk"), idempotency_key=key).values("pk")[:1]
+        ),
+        "pending_request_id": Subquery(
+            AwardRequest.objects.filter(account=OuterRef("pk"), idempotency_key=key).values("pk")[:1]
+        ),
+    }
+
+
+def _lock_existing(
+    resident: Resident, org_unit: OrgUnit | None, key: str | None = None
+) -> PointAccount | None:
+    qs = (
         PointAccount.objects.select_related("org_unit")
         .select_for_update(no_key=True, of=("self",))
         .filter(resident=resident, org_unit=org_unit or home_community(resident))
-        .first()
     )
+    return (qs.annotate(**_key_lookups(key)) if key is not None else qs).first()
 
 
-def _lock_account(account: PointAccount) -> PointAccount:
+def _lock_account(account: PointAccount, key: str | None = None) -> PointAccount:
     # With its community in the same query (locking only the account row): the award and redemption
     # paths read it next, while the audit chain's lock is held.
-    return (
-        PointAccount.objects.select_related("org_unit")
-        .select_for_update(no_key=True, of=("self",))
-        .get(pk=account.pk)
-    )
+    qs = PointAccount.objects.select_related("org_unit").select_for_update(no_key=True, of=("self",))
+    return (qs.annotate(**_key_lookups(key)) if key is not None else qs).get(pk=account.pk)
 
 
 # --- policy and rules ----------------------------------------------------------------------------
@@ -236,7 +252,13 @@ def account_open(*, actor, resident: Resident, org_unit: OrgUnit | None = None) 
 
 
 def _rule_for(org_unit: OrgUnit, rule_code: str) -> PointRule:
-    rule = PointRule.objects.filter(org_unit=org_unit, code=(rule_code or "").strip().lower()).first()
+    """The rule, with its community's approval threshold (`threshold`) read in the same query."""
+    threshold = PointPolicy.objects.filter(org_unit=OuterRef("org_unit")).values("approval_threshold")
+    rule = (
+        PointRule.objects.filter(org_unit=org_unit, code=(rule_code or "").strip().lower())
+        .annotate(policy_threshold=Subquery(threshold[:1]))
+        .first()
+    )
     if rule is None:
         raise ApplicationError(
             _("There is no point rule with the code %(code)s.") % {"code": rule_code},
@@ -249,6 +271,8 @@ def _rule_for(org_unit: OrgUnit, rule_code: str) -> PointRule:
             code="rule_inactive",
             field="rule_code",
         )
+    if rule.policy_threshold is None:  # no policy saved: the default's threshold
+        rule.policy_threshold = PointPolicy(org_unit=org_unit).approval_threshold
     return rule
 
 
@@ -311,28 +335,33 @@ def _check_caps(account: PointAccount, rule: PointRule, points: int) -> None:
 def _post_award(
     *, actor, account, rule, qty, points, idempotency_key, note, source, photo=None, approved_by=None
 ) -> AwardResult:
-    """Insert the entry and raise the cached numbers. Caller holds the account lock."""
+    """Insert the entry and raise the cached numbers. The caller holds the account's lock and has
+    looked for the key under it, so no other transaction can insert the same key: no savepoint
+    (two round trips) around the insert."""
     try:
-        with transaction.atomic():
-            entry = PointEntry.objects.create(
-                account=account,
-                org_unit=account.org_unit,
-                kind=PointEntry.Kind.AWARD,
-                points=points,
-                rule=rule,
-                quantity=qty,
-                note=note[:500],
-                source=source[:100],
-                photo=photo,
-                idempotency_key=idempotency_key,
-                approved_by=approved_by,
-                created_by=_user(actor),
-            )
-    except IntegrityError:
-        return AwardResult(PointEntry.objects.get(account=account, idempotency_key=idempotency_key), False)
+        entry = PointEntry.objects.create(
+            account=account,
+            org_unit=account.org_unit,
+            kind=PointEntry.Kind.AWARD,
+            points=points,
+            rule=rule,
+            quantity=qty,
+            note=note[:500],
+            source=source[:100],
+            photo=photo,
+            idempotency_key=idempotency_key,
+            approved_by=approved_by,
+            created_by=_user(actor),
+        )
+    except IntegrityError as exc:  # unreachable under the account's lock; refused rather than a 500
+        raise ConflictError(_("This award was already recorded."), code="duplicate") from exc
     PointAccount.objects.filter(pk=account.pk).update(
         balance=F("balance") + points, lifetime_earned=F("lifetime_earned") + points
     )
+    # The row is locked: the new numbers are known without reading them back (entry.account is
+    # this object, which the API answers with).
+    account.balance += points
+    account.lifetime_earned += points
     audit.record(
         actor=actor,
         action="pointentry.award",
@@ -343,13 +372,15 @@ def _post_award(
 
 
 def _prepare_award(*, resident, rule_code, quantity, idempotency_key, org_unit, actor):
+    """Lock the account and look for the key among its entries and pending requests (one query
+    when the account exists, see `_key_lookups`)."""
     key = _check_key(idempotency_key)
-    # The usual case, an account that exists, is found and locked in one query.
-    account = _lock_existing(resident, org_unit) or _lock_account(
-        account_open(actor=actor, resident=resident, org_unit=org_unit)
+    account = _lock_existing(resident, org_unit, key) or _lock_account(
+        account_open(actor=actor, resident=resident, org_unit=org_unit), key
     )
-    existing = PointEntry.objects.filter(account=account, idempotency_key=key).first()
-    return key, account, existing
+    existing = PointEntry.objects.get(pk=account.existing_entry_id) if account.existing_entry_id else None
+    pending = AwardRequest.objects.get(pk=account.pending_request_id) if account.pending_request_id else None
+    return key, account, existing, pending
 
 
 @transaction.atomic
@@ -371,8 +402,8 @@ def award_create(
     Refusals: unknown_rule, rule_inactive, needs_confirmation (the rule wants an organiser's
     confirmation: pass `source`, e.g. "activities.attendance:12"), cap_exceeded, needs_approval
     (more points than the community's threshold: use `award_submit`, which queues it)."""
-    _serialise()
-    key, account, existing = _prepare_award(
+    _serialise(org_unit or home_community(resident))
+    key, account, existing, pending = _prepare_award(
         resident=resident,
         rule_code=rule_code,
         quantity=quantity,
@@ -390,7 +421,7 @@ def award_create(
             % {"rule": rule.name},
             code="needs_confirmation",
         )
-    threshold = policy_for(account.org_unit).approval_threshold
+    threshold = rule.policy_threshold
     if points > threshold:
         raise ConflictError(
             _("An award of %(points)s points is above the threshold of %(threshold)s and needs approval.")
@@ -428,8 +459,8 @@ def award_submit(
     """A staff member's manual award: posted at once up to the threshold, queued for a second staff
     member's approval above it (maker-checker). A rule the organiser must confirm is refused
     (needs_confirmation): its points come from the activity's confirmed attendance list."""
-    _serialise()
-    key, account, existing = _prepare_award(
+    _serialise(org_unit or home_community(resident))
+    key, account, existing, pending = _prepare_award(
         resident=resident,
         rule_code=rule_code,
         quantity=quantity,
@@ -439,7 +470,6 @@ def award_submit(
     )
     if existing is not None:
         return AwardResult(existing, False)
-    pending = AwardRequest.objects.filter(account=account, idempotency_key=key).first()
     if pending is not None:
         return pending
     rule = _rule_for(account.org_unit, rule_code)
@@ -450,7 +480,7 @@ def award_submit(
             % {"rule": rule.name},
             code="needs_confirmation",
         )
-    threshold = policy_for(account.org_unit).approval_threshold
+    threshold = rule.policy_threshold
     if points <= threshold:
         _check_caps(account, rule, points)
         return _post_award(
@@ -483,7 +513,7 @@ def award_submit(
 
 @transaction.atomic
 def award_request_approve(*, actor, award_request: AwardRequest) -> PointEntry:
-    _serialise()
+    _serialise(award_request.org_unit)
     req = AwardRequest.objects.select_for_update().select_related("rule", "account").get(pk=award_request.pk)
     if req.state != AwardRequest.State.PENDING:
         raise ConflictError(_("This award has already been decided."), code="invalid_state")
@@ -516,7 +546,7 @@ def award_request_approve(*, actor, award_request: AwardRequest) -> PointEntry:
 
 @transaction.atomic
 def award_request_reject(*, actor, award_request: AwardRequest, reason: str = "") -> AwardRequest:
-    _serialise()
+    _serialise(award_request.org_unit)
     req = AwardRequest.objects.select_for_update().get(pk=award_request.pk)
     if req.state != AwardRequest.State.PENDING:
         raise ConflictError(_("This award has already been decided."), code="invalid_state")
@@ -534,7 +564,7 @@ def award_request_reject(*, actor, award_request: AwardRequest, reason: str = ""
 @transaction.atomic
 def entry_reverse(*, actor, entry: PointEntry, reason: str) -> PointEntry:
     """Correct a wrong award with a reversal entry linked to it (the award itself stays)."""
-    _serialise()
+    _serialise(entry.org_unit)
     if entry.kind != PointEntry.Kind.AWARD:
         raise ApplicationError(_("Only awards can be reversed."), code="not_reversible")
     if not (reason or "").strip():
@@ -614,7 +644,7 @@ def _check_reward(reward: Reward) -> None:
 def reward_create(
     *, actor, org_unit: OrgUnit, name: str, points_price: int, stock: int = 0, **fields
 ) -> Reward:
-    _serialise()
+    _serialise(org_unit)
     if org_unit.kind != OrgUnit.Kind.COMMUNITY:
         raise ApplicationError(_("Rewards belong to a community."), field="org_unit")
     if stock < 0:
@@ -656,7 +686,7 @@ def reward_update(*, actor, reward: Reward, **fields) -> Reward:
 
 @transaction.atomic
 def stock_restock(*, actor, reward: Reward, quantity: int, reason: str = "") -> Reward:
-    _serialise()
+    _serialise(reward.org_unit)
     if not isinstance(quantity, int) or quantity < 1 or quantity > 100000:
         raise ApplicationError(_("Restock between 1 and 100000 units."), field="quantity")
     _move_stock(actor=actor, reward=reward, quantity=quantity, kind=StockMovement.Kind.RESTOCK, reason=reason)
@@ -667,7 +697,7 @@ def stock_restock(*, actor, reward: Reward, quantity: int, reason: str = "") -> 
 @transaction.atomic
 def stock_adjust(*, actor, reward: Reward, quantity: int, reason: str) -> Reward:
     """Correct the stock after a count (breakage, loss, found items): signed, with a reason."""
-    _serialise()
+    _serialise(reward.org_unit)
     if not (reason or "").strip():
         raise ApplicationError(_("An adjustment needs a reason."), field="reason")
     if not isinstance(quantity, int) or quantity == 0 or abs(quantity) > 100000:
@@ -704,7 +734,7 @@ def redemption_create(*, actor, account: PointAccount, items, idempotency_key: s
     """Exchange points for goods at the counter: `items` is a list of (reward, quantity). In one
     transaction the points are debited, the stock lowered and the redemption recorded. Refusals
     (409): insufficient_points, out_of_stock, limit_exceeded; 400 for bad items."""
-    _serialise()
+    _serialise(account.org_unit)
     key = _check_key(idempotency_key)
     existing = Redemption.objects.filter(account=account, idempotency_key=key).first()
     if existing is not None:
@@ -764,7 +794,11 @@ def redemption_create(*, actor, account: PointAccount, items, idempotency_key: s
         raise ConflictError(_("This redemption was already recorded."), code="duplicate") from exc
     for pk in sorted(wanted):
         RedemptionLine.objects.create(
-            redemption=redemption, reward=fresh[pk], quantity=wanted[pk], unit_price=fresh[pk].points_price
+            redemption=redemption,
+            org_unit_id=redemption.org_unit_id,
+            reward=fresh[pk],
+            quantity=wanted[pk],
+            unit_price=fresh[pk].points_price,
         )
         _move_stock(
             actor=actor,
@@ -790,7 +824,7 @@ def redemption_create(*, actor, account: PointAccount, items, idempotency_key: s
 @transaction.atomic
 def redemption_cancel(*, actor, redemption: Redemption, reason: str = "") -> Redemption:
     """Undo a redemption on the day it was made: the points and the stock come back."""
-    _serialise()
+    _serialise(redemption.org_unit)
     redemption = Redemption.objects.select_for_update().get(pk=redemption.pk)
     if redemption.state != Redemption.State.COMPLETED:
         raise ConflictError(_("This redemption is already cancelled."), code="invalid_state")
@@ -855,7 +889,7 @@ def expiry_due(account: PointAccount, cutoff) -> int:
 def expiry_run(*, actor=None, now=None) -> int:
     """Expire points older than each community's `expiry_months`, oldest first. Returns the number
     of points expired. Run daily (`manage.py points_expire`); running twice a day changes nothing."""
-    _serialise()
+    _serialise(None)  # its one audit entry, for all communities, is in the system chain
     now = now or timezone.now()
     total = 0
     for policy in PointPolicy.objects.filter(expiry_months__isnull=False).select_related("org_unit"):
@@ -892,7 +926,7 @@ def ranking_close(*, actor, org_unit: OrgUnit, year: int, quarter: int = 0) -> R
     """Freeze a period's ranking: later corrections no longer change what was announced."""
     from .selectors import ranking_compute
 
-    _serialise()
+    _serialise(org_unit)
     if quarter not in (0, 1, 2, 3, 4):
         raise ApplicationError(_("The quarter must be 1 to 4 (or none for the year)."), field="quarter")
     start, _end = period_bounds(year, quarter)

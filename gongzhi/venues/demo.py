@@ -197,7 +197,14 @@ def build(context, rng, stdout):
     Booking.objects.bulk_create(history, batch_size=500)
     BookingEvent.objects.bulk_create(
         [
-            BookingEvent(booking=b, from_status="", to_status=b.status, actor=b.booked_by, at=b.created_at)
+            BookingEvent(
+                booking=b,
+                org_unit_id=b.org_unit_id,
+                from_status="",
+                to_status=b.status,
+                actor=b.booked_by,
+                at=b.created_at,
+            )
             for b in history
         ],
         batch_size=500,

@@ -186,6 +186,8 @@ class BookingEvent(models.Model):
     """One transition of a booking's state machine, with who did it and when."""
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the booking's community.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")

@@ -253,6 +253,7 @@ def overlapping(room: Room, start, end, *, exclude_pk=None):
 def _event(booking: Booking, from_status: str, actor, note: str = "") -> None:
     BookingEvent.objects.create(
         booking=booking,
+        org_unit_id=booking.org_unit_id,
         from_status=from_status,
         to_status=booking.status,
         actor=actor if getattr(actor, "is_authenticated", False) else None,

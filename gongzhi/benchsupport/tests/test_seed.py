@@ -79,11 +79,15 @@ def test_the_raw_sql_ceiling_keeps_the_ledger_and_the_audit_chain(rf):
         cursor.execute(views.BENCH_AUDIT_TABLE_SQL)
     account = PointAccount.objects.order_by("id").first()
     for lock in ("1", "0"):
-        response = views.raw_award(rf.post(f"/bench/raw-award/?account={account.pk}&lock={lock}"))
-        assert response.status_code == 200
+        url = f"/bench/raw-award/?account={account.pk}&community={account.org_unit_id}&lock={lock}"
+        assert views.raw_award(rf.post(url)).status_code == 200
+    # An account of another community is not found.
+    other = f"/bench/raw-award/?account={account.pk}&community={account.org_unit_id + 1}"
+    assert views.raw_award(rf.post(other)).status_code == 404
     account.refresh_from_db()
     assert account.balance == PointEntry.objects.filter(account=account).aggregate(s=Sum("points"))["s"]
     assert verify() == []
-    assert AuditEntry.objects.count() == 1  # the unlocked variant writes to bench_auditentry
+    # The unlocked variant writes to bench_auditentry; the other entry is in the community's chain.
+    assert list(AuditEntry.objects.values_list("chain", flat=True)) == [account.org_unit_id]
     assert verify_chain() is None
     assert views.raw_award(rf.post("/bench/raw-award/?account=x")).status_code == 400

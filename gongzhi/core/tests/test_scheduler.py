@@ -25,6 +25,7 @@ PERIODIC_JOBS = {
     "deliberation_close_votes",
     "care_generate",
     "dashboard_refresh",
+    "core_audit_seal",
 }
 
 
@@ -85,9 +86,13 @@ def test_every_due_job_runs_once_per_slot_and_each_run_is_recorded(db):
     # The quarter-hourly job is due again after 15 minutes, the hourly one after the hour, the daily ones tomorrow.
     quarterly = {"cases_escalate_overdue", "deliberation_close_votes"}
     assert {r.job for r in scheduler.run_due(at(29, 10, 16))} == quarterly
-    assert {r.job for r in scheduler.run_due(at(29, 11, 1))} == quarterly | {"cases_autoclose"}
+    assert {r.job for r in scheduler.run_due(at(29, 11, 1))} == quarterly | {
+        "cases_autoclose",
+        "core_audit_seal",
+    }
     assert {r.job for r in scheduler.run_due(at(30, 1, 30))} == quarterly | {
         "cases_autoclose",
+        "core_audit_seal",
         "care_generate",
         "economy_daily",
     }
