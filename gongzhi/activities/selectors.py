@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from gongzhi.accounts.roles import READER_ROLES
 from gongzhi.accounts.scoping import community_scope_q, scope_q
 from gongzhi.core.models import PartnerUnit
+from gongzhi.registry.choices import HARDSHIP_TAGS
 from gongzhi.registry.models import Resident
 
 from .models import PRESENCE_SHARE, Activity, ActivitySession, Attendance, Enrolment
@@ -68,8 +69,18 @@ def age_window(age: int) -> Q:
     return (Q(min_age__isnull=True) | Q(min_age__lte=age)) & (Q(max_age__isnull=True) | Q(max_age__gte=age))
 
 
-def groups_for(age: int) -> list[str]:
-    groups = [Activity.TargetGroup.ALL, Activity.TargetGroup.NEEDY]
+def in_hardship(resident: Resident) -> bool:
+    """Whether the resident's household has a living member with a hardship tag (低保, 特困,
+    disabled): activities for people in hardship are offered to the whole household."""
+    return Resident.objects.filter(
+        household_id=resident.household_id, status=Resident.Status.LIVING, care_tags__code__in=HARDSHIP_TAGS
+    ).exists()
+
+
+def groups_for(age: int, *, hardship: bool = False) -> list[str]:
+    groups = [Activity.TargetGroup.ALL]
+    if hardship:
+        groups.append(Activity.TargetGroup.NEEDY)
     if age >= ELDERLY_AGE:
         groups.append(Activity.TargetGroup.ELDERLY)
     if age < CHILD_AGE:
@@ -84,7 +95,7 @@ def upcoming_for(*, user, resident: Resident | None, group: str = "", everyone: 
         qs = qs.filter(target_group=group)
     if resident is not None and not everyone:
         age = resident.age_on(timezone.localdate())
-        qs = qs.filter(age_window(age), target_group__in=groups_for(age))
+        qs = qs.filter(age_window(age), target_group__in=groups_for(age, hardship=in_hardship(resident)))
     return qs
 
 

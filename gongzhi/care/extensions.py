@@ -309,6 +309,7 @@ def _register_cockpit_metrics():
         208,
         kind="stock",
         list_url="care:health_list",
+        list_perm="care.view_health_records",  # health workers only: secretaries see the figure
     )
     add("visits", _("Visits made"), cockpit_visits, 209, list_url="care:roster", trend=True)
     add("services_done", _("Home-care services done"), cockpit_services_done, 210, list_url="care:order_list")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 
 from gongzhi.accounts.scoping import scope_q
 from gongzhi.core import audit
-from gongzhi.registry.choices import DERIVED_TAGS
+from gongzhi.registry.choices import DERIVED_TAGS, HARDSHIP_TAGS
 from gongzhi.registry.models import Resident
 
 from .models import (
@@ -345,7 +345,7 @@ def guidance_list(*, user) -> QuerySet:
     return GuidanceSession.objects.filter(scope_q(user, CARE_READ_ROLES)).select_related("resident")
 
 
-NEEDY_TAGS = ("dibao", "tekun", "disabled")
+NEEDY_TAGS = HARDSHIP_TAGS
 
 
 def needy_residents(*, user) -> QuerySet:

@@ -35,6 +35,9 @@ SYSTEM_TAGS = [
     ("veteran", gettext_noop("Veteran"), False),
     ("chronic_disease", gettext_noop("Chronic disease"), False),
 ]
+# The tags that make a resident one of "the needy" (困难群众) for care rosters and for activities
+# aimed at people in hardship; low-income households carry them on at least one member.
+HARDSHIP_TAGS = ("dibao", "tekun", "disabled")
 
 # The words of the Excel registers (import and export use them whatever the interface language).
 TAG_WORDS_ZH = {

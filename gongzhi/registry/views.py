@@ -285,9 +285,15 @@ def resident_status(request, pk):
 def household_list(request):
     q = request.GET.get("q", "").strip()
     grid = request.GET.get("grid", "")
+    building = request.GET.get("building", "")
     page = paginate(
         request,
-        selectors.household_search(user=request.user, q=q, grid=int(grid) if grid.isdigit() else None),
+        selectors.household_search(
+            user=request.user,
+            q=q,
+            grid=int(grid) if grid.isdigit() else None,
+            building=int(building) if building.isdigit() else None,
+        ),
     )
     return render(
         request,
@@ -297,6 +303,8 @@ def household_list(request):
             "q": q,
             "grid": grid,
             "grids": _grids(request.user),
+            "building": building,
+            "buildings": Building.objects.filter(scope_q(request.user, READER_ROLES)).order_by("name"),
             "qs": querystring_without_page(request),
             "can_add": request.user.has_perm("registry.add_resident"),
         },

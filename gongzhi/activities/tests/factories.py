@@ -25,7 +25,7 @@ def make_household(grid):
     return registry_services.household_create(actor=None, org_unit=grid, address=f"纳金路{next(_n)}号")
 
 
-def make_resident(household, *, age=40, relationship="head", user=None, name=None):
+def make_resident(household, *, age=40, relationship="head", user=None, name=None, tags=()):
     return registry_services.resident_create(
         actor=None,
         household=household,
@@ -34,6 +34,7 @@ def make_resident(household, *, age=40, relationship="head", user=None, name=Non
         birth_date=years_ago(age),
         relationship_to_head=relationship,
         user=user,
+        care_tags=list(tags),
     )
 
 

@@ -39,6 +39,23 @@ def test_calendar_filters_by_age(login, make_user, roles, tree):
     assert "童趣烘焙" in html
 
 
+def test_hardship_activities_are_offered_to_households_in_hardship_only(login, make_user, roles, tree):
+    make_activity(tree.community_a, title="困难群众义诊", target_group="needy")
+    make_activity(tree.community_a, title="民族团结故事会", category="national_unity")
+    neighbour = make_user(roles.RESIDENT, tree.grid_a1)
+    make_resident(make_household(tree.grid_a1), user=neighbour)
+    html = login(neighbour).get(reverse("activities:calendar")).content.decode()
+    assert "民族团结故事会" in html and "困难群众义诊" not in html
+
+    # A household whose grandmother lives on the minimum allowance: every member is offered it.
+    son = make_user(roles.RESIDENT, tree.grid_a1)
+    household = make_household(tree.grid_a1)
+    make_resident(household, user=son)
+    make_resident(household, age=72, relationship="parent", tags=("dibao",))
+    html = login(son).get(reverse("activities:calendar")).content.decode()
+    assert "民族团结故事会" in html and "困难群众义诊" in html
+
+
 def test_guardian_enrols_child_from_the_page(login, make_user, roles, tree):
     activity = make_activity(tree.community_a, title="童趣烘焙", min_age=6, max_age=12, category="children")
     user = make_user(roles.RESIDENT, tree.grid_a1)

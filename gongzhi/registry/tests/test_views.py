@@ -183,3 +183,19 @@ def test_staff_add_a_care_tag_that_then_filters_the_list(login, staff, make_user
     assert "重点帮扶" in page  # now a choice of the tag filter
     client = login(make_user(roles.GRID_WORKER, tree.grid_a1))
     assert client.post(reverse("registry:care_tag_create"), {"name": "x"}).status_code == 403
+
+
+def test_household_list_filters_by_building(login, staff, tree):
+    east = services.building_create(actor=None, org_unit=tree.grid_a1, name="东区3栋", address="纳金路12号")
+    west = services.building_create(actor=None, org_unit=tree.grid_a1, name="西区7栋", address="纳金路14号")
+    services.household_create(actor=None, org_unit=tree.grid_a1, address="纳金路12号3栋301", building=east)
+    services.household_create(actor=None, org_unit=tree.grid_a1, address="纳金路14号7栋502", building=west)
+    elsewhere = services.building_create(actor=None, org_unit=tree.grid_b1, name="别的社区1栋", address="x")
+    client = login(staff)
+    html = client.get(reverse("registry:household_list")).content.decode()
+    assert "纳金路12号3栋301" in html and "纳金路14号7栋502" in html
+    assert "东区3栋" in html and "别的社区1栋" not in html  # only the buildings the user may read
+    html = client.get(reverse("registry:household_list"), {"building": east.pk}).content.decode()
+    assert "纳金路12号3栋301" in html and "纳金路14号7栋502" not in html
+    html = client.get(reverse("registry:household_list"), {"building": elsewhere.pk}).content.decode()
+    assert "纳金路12号3栋301" not in html and "纳金路14号7栋502" not in html
