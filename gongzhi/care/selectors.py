@@ -345,11 +345,8 @@ def guidance_list(*, user) -> QuerySet:
     return GuidanceSession.objects.filter(scope_q(user, CARE_READ_ROLES)).select_related("resident")
 
 
-NEEDY_TAGS = HARDSHIP_TAGS
-
-
 def needy_residents(*, user) -> QuerySet:
     ids = Resident.objects.filter(
-        scope_q(user, CARE_WRITE_ROLES), status=Resident.Status.LIVING, care_tags__code__in=NEEDY_TAGS
+        scope_q(user, CARE_WRITE_ROLES), status=Resident.Status.LIVING, care_tags__code__in=HARDSHIP_TAGS
     ).values("pk")
     return Resident.objects.filter(pk__in=ids).order_by("name", "pk")
