@@ -25,10 +25,16 @@ def _paths_q(paths, field: str) -> Q:
     return q
 
 
-def scope_q(user, roles, field: str = "org_unit") -> Q:
+def scope_paths(user, roles) -> list[str]:
+    """The materialised paths a user's `roles` cover (none for an anonymous or inactive user); an
+    org unit is in scope when its path starts with one of them."""
     if user is None or not user.is_authenticated or not user.is_active:
-        return NOTHING
-    return _paths_q(_outermost(a.org_unit.path for a in user.assignments() if a.role in roles), field)
+        return []
+    return _outermost(a.org_unit.path for a in user.assignments() if a.role in roles)
+
+
+def scope_q(user, roles, field: str = "org_unit") -> Q:
+    return _paths_q(scope_paths(user, roles), field)
 
 
 def scoped(queryset: QuerySet, user, roles, field: str = "org_unit") -> QuerySet:

@@ -101,12 +101,50 @@ def _lock_and_read_head(chain: int) -> str:
     PostgreSQL: core_audit_lock_chain, a VOLATILE function whose query takes its snapshot after the
     lock is granted, so it sees what the writer it waited for committed (and this transaction's
     own entries). Taking a lock this transaction holds already does not wait. SQLite's IMMEDIATE
-    transactions serialise writers already."""
+    transactions serialise writers already.
+
+    Once known, the head is remembered for the rest of the transaction (`_known_head`), so a
+    service that locked the chain first and audits at the end pays one round trip, not two."""
+    known = _known_head(chain)
+    if known is not None:
+        return known
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT core_audit_lock_chain(%s, %s)", [CHAIN_LOCK, chain])
-            return cursor.fetchone()[0] or ""
-    return AuditEntry.objects.filter(chain=chain).order_by("-id").values_list("hmac", flat=True).first() or ""
+            head = cursor.fetchone()[0] or ""
+    else:
+        head = (
+            AuditEntry.objects.filter(chain=chain).order_by("-id").values_list("hmac", flat=True).first()
+            or ""
+        )
+    _remember_head(chain, head)
+    return head
+
+
+# The heads this transaction knows, valid while `connection.run_on_commit` is the same list object:
+# Django replaces that list when a transaction commits or rolls back and when a savepoint rolls
+# back (dropping the callbacks registered inside it), and keeps it when a savepoint is released.
+# So a head read or appended inside a savepoint that was later rolled back is forgotten with it,
+# and one that survives stays known. Holding the list keeps its identity from being reused.
+# (A commit-callback mark did the same, but showed up in every count of a transaction's callbacks.)
+_HEADS_ATTR = "_gongzhi_audit_heads"
+
+
+def _known_head(chain: int) -> str | None:
+    heads = getattr(connection, _HEADS_ATTR, None)
+    if heads is None or heads[0] is not connection.run_on_commit or not connection.in_atomic_block:
+        return None
+    return heads[1].get(chain)
+
+
+def _remember_head(chain: int, head: str) -> None:
+    if not connection.in_atomic_block:
+        return
+    heads = getattr(connection, _HEADS_ATTR, None)
+    if heads is None or heads[0] is not connection.run_on_commit:
+        heads = (connection.run_on_commit, {})
+        setattr(connection, _HEADS_ATTR, heads)
+    heads[1][chain] = head
 
 
 def lock_chain(org_unit=None, *, chain: int | None = None) -> int:
@@ -173,6 +211,7 @@ def record(
         )
         entry.hmac = compute_hmac(entry)
         entry.save(force_insert=True)
+        _remember_head(chain, entry.hmac)
     return entry
 
 

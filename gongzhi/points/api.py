@@ -8,7 +8,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
@@ -180,6 +179,10 @@ class RankingOut(Schema):
 
 
 def _community(request, community_id: int | None, roles) -> OrgUnit:
+    # Counter staff name the community they hold a role in: it came with their roles, no query.
+    for unit in request.user.units_for(roles) if community_id else ():
+        if unit.pk == community_id and unit.kind == OrgUnit.Kind.COMMUNITY:
+            return unit
     units = selectors.communities_for(request.user, roles)
     unit = units.filter(pk=community_id).first() if community_id else units.first()
     if unit is None:
@@ -190,14 +193,8 @@ def _community(request, community_id: int | None, roles) -> OrgUnit:
 def _resident_for(request, resident_id: int, community: OrgUnit) -> Resident:
     """A resident the caller may act for: registered in their scope, or holding an account in the
     community (a party member registered at their workplace, 双报到)."""
-    resident = (
-        Resident.objects.select_related("org_unit", "org_unit__parent")
-        .filter(
-            Q(scope_q(request.user, WORKER_ROLES)) | Q(point_accounts__org_unit=community),
-            pk=resident_id,
-            status=Resident.Status.LIVING,
-        )
-        .first()
+    resident = selectors.resident_to_act_for(
+        user=request.user, resident_id=resident_id, community=community, roles=WORKER_ROLES
     )
     if resident is None:
         raise Http404

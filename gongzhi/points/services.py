@@ -12,7 +12,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, OuterRef, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -129,15 +129,45 @@ def _key_lookups(key: str) -> dict:
     }
 
 
+# The award's hot queries, written once instead of compiled by the ORM on every request: an award
+# through the API spent more of its time compiling its queries than running them (the CPU profile
+# in docs/performance.md). Raw querysets still convert the values per backend.
+_LOCK_ACCOUNT_WITH_KEY_SQL = (
+    "SELECT a.*,"
+    " (SELECT e.id FROM points_pointentry e WHERE e.account_id = a.id AND e.idempotency_key = %s) AS existing_entry_id,"
+    " (SELECT r.id FROM points_awardrequest r WHERE r.account_id = a.id AND r.idempotency_key = %s)"
+    " AS pending_request_id"
+    " FROM points_pointaccount a WHERE a.resident_id = %s AND a.org_unit_id = %s"
+)
+_RULE_WITH_THRESHOLD_SQL = (
+    "SELECT r.*, (SELECT p.approval_threshold FROM points_pointpolicy p WHERE p.org_unit_id = r.org_unit_id)"
+    " AS policy_threshold FROM points_pointrule r WHERE r.org_unit_id = %s AND r.code = %s"
+)
+
+
+def _for_no_key_update(sql: str) -> str:
+    """SQLite has no row locks (its IMMEDIATE transactions serialise writers)."""
+    return sql + " FOR NO KEY UPDATE OF a" if connection.features.has_select_for_no_key_update else sql
+
+
 def _lock_existing(
     resident: Resident, org_unit: OrgUnit | None, key: str | None = None
 ) -> PointAccount | None:
-    qs = (
-        PointAccount.objects.select_related("org_unit")
-        .select_for_update(no_key=True, of=("self",))
-        .filter(resident=resident, org_unit=org_unit or home_community(resident))
-    )
-    return (qs.annotate(**_key_lookups(key)) if key is not None else qs).first()
+    unit = org_unit or home_community(resident)
+    if key is None:
+        return (
+            PointAccount.objects.select_related("org_unit")
+            .select_for_update(no_key=True, of=("self",))
+            .filter(resident=resident, org_unit=unit)
+            .first()
+        )
+    # A key is unique per account among entries and among requests (pointentry_unique_key,
+    # awardrequest_unique_key): each subquery finds at most one row.
+    sql = _for_no_key_update(_LOCK_ACCOUNT_WITH_KEY_SQL)
+    account = next(iter(PointAccount.objects.raw(sql, [key, key, resident.pk, unit.pk])), None)
+    if account is not None:
+        account.org_unit = unit  # known: no query when the service reads it
+    return account
 
 
 def _lock_account(account: PointAccount, key: str | None = None) -> PointAccount:
@@ -253,12 +283,11 @@ def account_open(*, actor, resident: Resident, org_unit: OrgUnit | None = None) 
 
 def _rule_for(org_unit: OrgUnit, rule_code: str) -> PointRule:
     """The rule, with its community's approval threshold (`threshold`) read in the same query."""
-    threshold = PointPolicy.objects.filter(org_unit=OuterRef("org_unit")).values("approval_threshold")
-    rule = (
-        PointRule.objects.filter(org_unit=org_unit, code=(rule_code or "").strip().lower())
-        .annotate(policy_threshold=Subquery(threshold[:1]))
-        .first()
-    )
+    # One policy per community (a one-to-one), one code per community (pointrule_unique_code).
+    code = (rule_code or "").strip().lower()
+    rule = next(iter(PointRule.objects.raw(_RULE_WITH_THRESHOLD_SQL, [org_unit.pk, code])), None)
+    if rule is not None:
+        rule.org_unit = org_unit
     if rule is None:
         raise ApplicationError(
             _("There is no point rule with the code %(code)s.") % {"code": rule_code},
@@ -355,9 +384,12 @@ def _post_award(
         )
     except IntegrityError as exc:  # unreachable under the account's lock; refused rather than a 500
         raise ConflictError(_("This award was already recorded."), code="duplicate") from exc
-    PointAccount.objects.filter(pk=account.pk).update(
-        balance=F("balance") + points, lifetime_earned=F("lifetime_earned") + points
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE points_pointaccount SET balance = balance + %s, lifetime_earned = lifetime_earned + %s"
+            " WHERE id = %s",
+            [points, points, account.pk],
+        )
     # The row is locked: the new numbers are known without reading them back (entry.account is
     # this object, which the API answers with).
     account.balance += points

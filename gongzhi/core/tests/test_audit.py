@@ -191,3 +191,74 @@ def test_a_writer_that_waited_for_the_chain_links_to_the_entry_it_waited_for(tre
         assert waiter.is_alive()  # it waits for the chain's lock
     waiter.join(30)
     assert got["head"] == first.hmac
+
+
+# --- the head a transaction knows -------------------------------------------------------------------
+
+
+def _head_reads(queries):
+    return [
+        q["sql"]
+        for q in queries
+        if "core_audit_lock_chain" in q["sql"]
+        or ("core_auditentry" in q["sql"] and q["sql"].lstrip().upper().startswith("SELECT"))
+    ]
+
+
+@pytest.mark.django_db(transaction=True)  # the tree's entries committed: this transaction knows no head yet
+def test_a_service_that_locked_its_chain_first_does_not_read_the_head_again(tree):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx, transaction.atomic():
+        audit.lock_chain(tree.grid_a1)
+        first = _in(tree.grid_a1, "a.1")
+        second = _in(tree.grid_a2, "a.2")
+    assert len(_head_reads(ctx.captured_queries)) == 1
+    assert second.prev_hmac == first.hmac
+    assert audit.verify_chain() is None
+
+
+def test_an_entry_of_a_rolled_back_savepoint_is_forgotten_with_it(tree):
+    from django.db import transaction
+
+    with transaction.atomic():
+        first = _in(tree.community_a, "a.kept")
+        try:
+            with transaction.atomic():
+                _in(tree.community_a, "a.undone")
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        after = _in(tree.community_a, "a.after")
+        with transaction.atomic():  # released: its entry stays, and the next links to it
+            inner = _in(tree.community_a, "a.inner")
+        last = _in(tree.community_a, "a.last")
+    assert after.prev_hmac == first.hmac
+    assert last.prev_hmac == inner.hmac
+    assert not AuditEntry.objects.filter(action="a.undone").exists()
+    assert audit.verify_chain() is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_next_transaction_reads_the_head_again(tree):
+    """Between two transactions another writer may append: nothing known survives a commit."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        _in(tree.community_a, "a.1")
+    with transaction.atomic():
+        other = _in(tree.community_a, "a.2")
+    AuditEntry.objects.filter(pk=other.pk).delete()  # as if another writer's entry were the head
+    with transaction.atomic():
+        third = _in(tree.community_a, "a.3")
+    assert third.prev_hmac == _head_before(third)
+
+
+def _head_before(entry):
+    return (
+        AuditEntry.objects.filter(chain=entry.chain, id__lt=entry.pk)
+        .order_by("-id")
+        .values_list("hmac", flat=True)
+        .first()
+    )
