@@ -228,6 +228,7 @@ def build(context, rng, stdout):
             enrol_rows.append(
                 Enrolment(
                     activity=activity,
+                    org_unit_id=activity.org_unit_id,
                     resident=r,
                     role=role,
                     status="enrolled",

@@ -163,6 +163,8 @@ class Enrolment(models.Model):
         VOLUNTEER = "volunteer", _("Volunteer")
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="enrolments")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the activity's.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="enrolments")
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.PARTICIPANT)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)

@@ -384,6 +384,7 @@ def enrolment_create(
         with transaction.atomic():
             enrolment = Enrolment.objects.create(
                 activity=activity,
+                org_unit_id=activity.org_unit_id,
                 resident=resident,
                 role=role,
                 status=status,

@@ -331,12 +331,21 @@ def build(context, rng, stdout):
     states = ["submitted", "checked", "visited", "reviewed", "notice", "notice", "street_approved"]
     for members, to in zip(households[60:67], states, strict=True):
         app = submit(p["dibao-urban"], members)
-        _walk(
+        app = _walk(
             app,
             users,
             to=to,
             check={"household_size": len(members), "monthly_income": 500, "household_class": "B"},
         )
+        if to == "notice":
+            on_notice = app
+    # A neighbour objects to the last one on notice: the street cannot approve it until it is resolved.
+    services.application_transition(
+        actor=users["staff"],
+        application=on_notice,
+        action="object",
+        note="邻居反映该户有一辆营运面包车，需核实。",
+    )
     refused = submit(p["dibao-urban"], households[67])
     _walk(refused, users, to="checked", check={"household_size": len(households[67]), "monthly_income": 9000})
     services.application_transition(

@@ -184,6 +184,8 @@ class ApplicationStep(models.Model):
     """The timeline: every transition and every recorded fact (objection, note) with actor and time."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="steps")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the application's unit.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     from_state = models.CharField(max_length=16, blank=True)
     to_state = models.CharField(max_length=16, blank=True)
     action = models.CharField(max_length=32)
@@ -202,6 +204,8 @@ class ApplicationDocument(models.Model):
     """A document filed with an application (ID card, income certificate, medical record)."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="files")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the application's unit.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     upload = models.ForeignKey("core.StoredUpload", on_delete=models.PROTECT, related_name="+")
     title = models.CharField(_("title"), max_length=100)
     added_at = models.DateTimeField(default=timezone.now)
@@ -218,6 +222,8 @@ class ApplicationDocument(models.Model):
 
 class Objection(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="objections")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the application's unit.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     received_at = models.DateTimeField(default=timezone.now)
     text = models.TextField(_("objection"))
     resolution = models.TextField(_("resolution"), blank=True)
@@ -388,6 +394,8 @@ class Batch(models.Model):
 
 class BatchEvent(models.Model):
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="events")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the batch's community.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     from_state = models.CharField(max_length=16, blank=True)
     to_state = models.CharField(max_length=16)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")

@@ -249,6 +249,7 @@ def _month_amount(enrolment: Enrolment, month: datetime.date, book: StandardBook
 def _step(application, *, actor, action, from_state="", to_state="", note=""):
     return ApplicationStep.objects.create(
         application=application,
+        org_unit_id=application.org_unit_id,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
         from_state=from_state,
@@ -555,6 +556,7 @@ def application_document_add(*, actor, application: Application, file, title: st
     )
     doc = ApplicationDocument.objects.create(
         application=application,
+        org_unit_id=application.org_unit_id,
         upload=upload,
         title=title.strip()[:100],
         added_by=actor if getattr(actor, "is_authenticated", False) else None,
@@ -589,7 +591,9 @@ def _application_object(*, actor, app, text):
         raise ConflictError(_("Objections are recorded while the notice is up."), code="wrong_state")
     if not text.strip():
         raise ApplicationError(_("Write down the objection."), code="required", field="note")
-    Objection.objects.create(application=app, text=text.strip(), recorded_by=actor if actor else None)
+    Objection.objects.create(
+        application=app, org_unit_id=app.org_unit_id, text=text.strip(), recorded_by=actor if actor else None
+    )
     _step(app, actor=actor, action="object", note=text.strip())
     audit.record(actor=actor, action="application.object", obj=app)
     return app
@@ -877,6 +881,7 @@ def payable_enrolments(*, programme: Programme, community: OrgUnit, month: datet
 def _record_batch_event(batch, *, actor, from_state, to_state, note=""):
     BatchEvent.objects.create(
         batch=batch,
+        org_unit_id=batch.org_unit_id,
         from_state=from_state,
         to_state=to_state,
         actor=actor if getattr(actor, "is_authenticated", False) else None,

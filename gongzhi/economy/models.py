@@ -237,6 +237,8 @@ class Lease(models.Model):
 
 class LeaseTransition(models.Model):
     lease = models.ForeignKey(Lease, on_delete=models.CASCADE, related_name="transitions")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the lease's community.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     from_status = models.CharField(max_length=12)
     to_status = models.CharField(max_length=12)
     at = models.DateTimeField(default=timezone.now)
@@ -405,6 +407,8 @@ class ExpiryReminder(models.Model):
     """One reminder per lease and threshold (90, 60 or 30 days before the end)."""
 
     lease = models.ForeignKey(Lease, on_delete=models.CASCADE, related_name="reminders")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the lease's community.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     days_before = models.PositiveSmallIntegerField()
     sent_on = models.DateField()
 

@@ -313,6 +313,7 @@ def _transition(lease: Lease, to_status: str, actor, note: str = "") -> None:
         return
     LeaseTransition.objects.create(
         lease=lease,
+        org_unit_id=lease.org_unit_id,
         from_status=lease.status,
         to_status=to_status,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -851,7 +852,9 @@ def reminders_send(*, as_of: datetime.date) -> int:
         if not new:
             continue
         for d in new:
-            ExpiryReminder.objects.create(lease=lease, days_before=d, sent_on=as_of)
+            ExpiryReminder.objects.create(
+                lease=lease, org_unit_id=lease.org_unit_id, days_before=d, sent_on=as_of
+            )
         title = _("Lease %(number)s for unit %(unit)s (%(tenant)s) ends in %(days)s days, on %(date)s.") % {
             "number": lease.number,
             "unit": lease.unit.number,

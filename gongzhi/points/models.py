@@ -425,6 +425,8 @@ class RankingPeriod(models.Model):
 
 class RankingRow(models.Model):
     period = models.ForeignKey(RankingPeriod, on_delete=models.PROTECT, related_name="rows")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the period's community.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     rank = models.PositiveIntegerField()
     account = models.ForeignKey(PointAccount, on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=100)

@@ -970,6 +970,7 @@ def ranking_close(*, actor, org_unit: OrgUnit, year: int, quarter: int = 0) -> R
     RankingRow.objects.bulk_create(
         RankingRow(
             period=period,
+            org_unit_id=period.org_unit_id,
             rank=row["rank"],
             account_id=row["account_id"],
             name=row["name"],

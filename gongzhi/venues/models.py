@@ -57,6 +57,8 @@ class OpeningHours(models.Model):
     """When a room is open on one ISO weekday (Monday = 1). No row: closed that weekday."""
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="opening_hours")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the room's community.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     weekday = models.PositiveSmallIntegerField(
         _("weekday"), validators=[MinValueValidator(1), MaxValueValidator(7)]
     )

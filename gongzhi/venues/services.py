@@ -91,7 +91,11 @@ def _set_hours(room: Room, hours: dict) -> None:
             raise ApplicationError(_("A weekday is a number from 1 (Monday) to 7 (Sunday)."), field="hours")
         if opens >= closes:
             raise ApplicationError(_("A room must open before it closes."), field="hours")
-        rows.append(OpeningHours(room=room, weekday=int(weekday), opens=opens, closes=closes))
+        rows.append(
+            OpeningHours(
+                room=room, org_unit_id=room.org_unit_id, weekday=int(weekday), opens=opens, closes=closes
+            )
+        )
     OpeningHours.objects.bulk_create(rows)
 
 

@@ -77,12 +77,18 @@ def test_second_enrolment_of_the_same_person_is_refused(tree, family):
 
 def test_database_refuses_two_active_enrolments(tree, family):
     activity = make_activity(tree.community_a)
-    Enrolment.objects.create(activity=activity, resident=family["head"], status="enrolled")
+    Enrolment.objects.create(
+        activity=activity, org_unit=activity.org_unit, resident=family["head"], status="enrolled"
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
-        Enrolment.objects.create(activity=activity, resident=family["head"], status="waitlisted")
+        Enrolment.objects.create(
+            activity=activity, org_unit=activity.org_unit, resident=family["head"], status="waitlisted"
+        )
     # A cancelled one does not block a new one.
     Enrolment.objects.filter(activity=activity).update(status="cancelled")
-    Enrolment.objects.create(activity=activity, resident=family["head"], status="enrolled")
+    Enrolment.objects.create(
+        activity=activity, org_unit=activity.org_unit, resident=family["head"], status="enrolled"
+    )
 
 
 @pytest.mark.parametrize("opens,closes", [(2, 5), (-10, -1)])

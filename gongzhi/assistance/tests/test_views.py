@@ -298,6 +298,7 @@ def test_documents_are_filed_and_shown_only_to_assistance_roles(client, tree, wo
     )
     assert "收入证明" in r.content.decode()
     doc = app.files.get()
+    assert doc.org_unit == app.org_unit == tree.grid_a1
     assert [s.action for s in app.steps.all()] == ["submit", "document"]
     client.force_login(users["auditor"])
     assert client.get(f"/files/{doc.upload_id}/").status_code == 200

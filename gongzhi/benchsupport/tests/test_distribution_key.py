@@ -27,9 +27,6 @@ REFERENCE = {
 # Child tables still reached only through their parent (docs/performance.md lists them). This list
 # may only shrink: a model that gains its org unit must leave it.
 NOT_YET = {
-    "points.RankingRow",
-    "venues.OpeningHours",
-    "activities.Enrolment",
     "deliberation.TopicAttachment",
     "deliberation.Support",
     "deliberation.Comment",
@@ -48,12 +45,6 @@ NOT_YET = {
     "cases.MediationParty",
     "cases.MediationSession",
     "care.OrderStep",
-    "assistance.ApplicationStep",
-    "assistance.ApplicationDocument",
-    "assistance.Objection",
-    "assistance.BatchEvent",
-    "economy.LeaseTransition",
-    "economy.ExpiryReminder",
     "servicedesk.Transition",
 }
 
@@ -64,6 +55,23 @@ CARRIED = {
     "activities.Attendance": "session__activity__org_unit",
     "venues.BookingEvent": "booking__org_unit",
     "points.RedemptionLine": "redemption__org_unit",
+    "activities.Enrolment": "activity__org_unit",
+    "venues.OpeningHours": "room__org_unit",
+    "points.RankingRow": "period__org_unit",
+    # Application has no community beside its unit (the household's, usually a grid): its children
+    # carry that unit, as the parent would be distributed by it.
+    "assistance.ApplicationStep": "application__org_unit",
+    "assistance.ApplicationDocument": "application__org_unit",
+    "assistance.Objection": "application__org_unit",
+    "assistance.BatchEvent": "batch__org_unit",
+    "economy.LeaseTransition": "lease__org_unit",
+    "economy.ExpiryReminder": "lease__org_unit",
+}
+
+# Carried models the demo builds no row of (their services' tests check the value instead).
+NOT_IN_DEMO = {
+    "points.RankingRow": "the demo's awards all fall in the current period, which is closed only after it ends",
+    "assistance.ApplicationDocument": "a filed document is a scanned file in storage; the demo files none",
 }
 
 
@@ -106,5 +114,5 @@ def test_services_and_the_demo_fill_each_child_with_its_parents_org_unit():
     call_command("core_demo", verbosity=0)
     for label, parent_unit in CARRIED.items():
         model = _domain_models()[label]
-        assert model.objects.exists(), label
+        assert label in NOT_IN_DEMO or model.objects.exists(), label
         assert not model.objects.exclude(org_unit=F(parent_unit)).exists(), label

@@ -482,6 +482,7 @@ def test_closing_a_period_freezes_its_ranking(bank):
     bank.award(bank.bob, "cleanup", 5)
     rows, frozen = selectors.ranking(bank.community, year)
     assert frozen == period and [(r["name"], r["points"]) for r in rows] == [("张晓鑫", 10)]
+    assert [row.org_unit for row in period.rows.all()] == [bank.community]
     with pytest.raises(ApplicationError) as exc:
         services.ranking_close(actor=bank.staff, org_unit=bank.community, year=year)
     assert exc.value.code == "already_closed"
