@@ -30,17 +30,6 @@ NOT_YET = {
     "points.RankingRow",
     "venues.OpeningHours",
     "activities.Enrolment",
-    "deliberation.TopicAttachment",
-    "deliberation.Support",
-    "deliberation.Comment",
-    "deliberation.CommentReport",
-    "deliberation.AgendaItem",
-    "deliberation.Participant",
-    "deliberation.MeetingPhoto",
-    "deliberation.Vote",
-    "deliberation.Milestone",
-    "deliberation.ResultUpdate",
-    "deliberation.ResultPhoto",
     "cases.CasePhoto",
     "cases.CaseFollower",
     "cases.CaseParticipant",
@@ -64,6 +53,22 @@ CARRIED = {
     "activities.Attendance": "session__activity__org_unit",
     "venues.BookingEvent": "booking__org_unit",
     "points.RedemptionLine": "redemption__org_unit",
+    "deliberation.TopicAttachment": "topic__org_unit",
+    "deliberation.Support": "topic__org_unit",
+    "deliberation.Comment": "topic__org_unit",
+    "deliberation.CommentReport": "comment__topic__org_unit",
+    "deliberation.AgendaItem": "meeting__org_unit",
+    "deliberation.Participant": "meeting__org_unit",
+    "deliberation.MeetingPhoto": "meeting__org_unit",
+    "deliberation.Vote": "decision__org_unit",
+    "deliberation.Milestone": "result__org_unit",
+    "deliberation.ResultUpdate": "result__org_unit",
+    "deliberation.ResultPhoto": "update__result__org_unit",
+}
+
+# Carried, but the demo builds no row of them (their services' tests fill and check the column).
+NOT_IN_DEMO = {
+    "deliberation.CommentReport": "the demo's comments are friendly; nobody reports one",
 }
 
 
@@ -106,5 +111,5 @@ def test_services_and_the_demo_fill_each_child_with_its_parents_org_unit():
     call_command("core_demo", verbosity=0)
     for label, parent_unit in CARRIED.items():
         model = _domain_models()[label]
-        assert model.objects.exists(), label
+        assert label in NOT_IN_DEMO or model.objects.exists(), label
         assert not model.objects.exclude(org_unit=F(parent_unit)).exists(), label
