@@ -6,8 +6,9 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def _carry(model, parent_table, parent_column):
-    table = f"deliberation_{model}"
+def _carry(model, backfill):
+    """AddField nullable, fill it from the parent (a correlated subquery: the same SQL on PostgreSQL
+    and SQLite), AlterField to required."""
     return [
         migrations.AddField(
             model_name=model,
@@ -16,12 +17,7 @@ def _carry(model, parent_table, parent_column):
                 null=True, on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.orgunit"
             ),
         ),
-        # Filled from the parent (a correlated subquery: the same SQL on PostgreSQL and SQLite).
-        migrations.RunSQL(
-            f"UPDATE {table} SET org_unit_id = "
-            f"(SELECT p.org_unit_id FROM {parent_table} p WHERE p.id = {table}.{parent_column})",
-            migrations.RunSQL.noop,
-        ),
+        migrations.RunSQL(backfill, migrations.RunSQL.noop),
         migrations.AlterField(
             model_name=model,
             name="org_unit",
@@ -39,15 +35,48 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        *_carry("topicattachment", "deliberation_topic", "topic_id"),
-        *_carry("support", "deliberation_topic", "topic_id"),
-        *_carry("comment", "deliberation_topic", "topic_id"),
-        *_carry("commentreport", "deliberation_comment", "comment_id"),
-        *_carry("agendaitem", "deliberation_meeting", "meeting_id"),
-        *_carry("participant", "deliberation_meeting", "meeting_id"),
-        *_carry("meetingphoto", "deliberation_meeting", "meeting_id"),
-        *_carry("vote", "deliberation_decision", "decision_id"),
-        *_carry("milestone", "deliberation_result", "result_id"),
-        *_carry("resultupdate", "deliberation_result", "result_id"),
-        *_carry("resultphoto", "deliberation_resultupdate", "update_id"),
+        *_carry(
+            "topicattachment",
+            "UPDATE deliberation_topicattachment SET org_unit_id = (SELECT p.org_unit_id FROM deliberation_topic p WHERE p.id = deliberation_topicattachment.topic_id)",
+        ),
+        *_carry(
+            "support",
+            "UPDATE deliberation_support SET org_unit_id = (SELECT p.org_unit_id FROM deliberation_topic p WHERE p.id = deliberation_support.topic_id)",
+        ),
+        *_carry(
+            "comment",
+            "UPDATE deliberation_comment SET org_unit_id = (SELECT p.org_unit_id FROM deliberation_topic p WHERE p.id = deliberation_comment.topic_id)",
+        ),
+        *_carry(
+            "commentreport",
+            "UPDATE deliberation_commentreport SET org_unit_id = (SELECT p.org_unit_id FROM deliberation_comment p WHERE p.id = deliberation_commentreport.comment_id)",
+        ),
+        *_carry(
+            "agendaitem",
+            "UPDATE deliberation_agendaitem SET org_unit_id = (SELECT p.org_unit_id FROM deliberation_meeting p WHERE p.id = deliberation_agendaitem.meeting_id)",
+        ),
+        *_carry(
+            "participant",
+            "UPDATE deliberation_participant SET org_unit_id = (SELECT p.org_unit_id FROM deliberation_meeting p WHERE p.id = deliberation_participant.meeting_id)",
+        ),
+        *_carry(
+            "meetingphoto",
+            "UPDATE deliberation_meetingphoto SET org_unit_id = (SELECT p.org_unit_id FROM deliberation_meeting p WHERE p.id = deliberation_meetingphoto.meeting_id)",
+        ),
+        *_carry(
+            "vote",
+            "UPDATE deliberation_vote SET org_unit_id = (SELECT p.org_unit_id FROM deliberation_decision p WHERE p.id = deliberation_vote.decision_id)",
+        ),
+        *_carry(
+            "milestone",
+            "UPDATE deliberation_milestone SET org_unit_id = (SELECT p.org_unit_id FROM deliberation_result p WHERE p.id = deliberation_milestone.result_id)",
+        ),
+        *_carry(
+            "resultupdate",
+            "UPDATE deliberation_resultupdate SET org_unit_id = (SELECT p.org_unit_id FROM deliberation_result p WHERE p.id = deliberation_resultupdate.result_id)",
+        ),
+        *_carry(
+            "resultphoto",
+            "UPDATE deliberation_resultphoto SET org_unit_id = (SELECT p.org_unit_id FROM deliberation_resultupdate p WHERE p.id = deliberation_resultphoto.update_id)",
+        ),
     ]
