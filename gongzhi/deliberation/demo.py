@@ -2,11 +2,14 @@
 a partner unit and the secretary checked in, minutes, a representatives' vote) whose decisions
 became results in progress — and done, for a topic escalated from a case, which resolves that case;
 a published meeting next week with a room booked; residents' proposals collecting supports; a
-household vote under way. Everything goes through the services, with past times passed as `now`."""
+household vote under way. A sketch attached to a topic, a photo of the meeting and one of the work
+done are drawn here. Everything goes through the services, with past times passed as `now`."""
 
 import datetime
+import io
 
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from gongzhi.core.errors import ApplicationError
 from gongzhi.registry.models import Resident
@@ -19,6 +22,20 @@ DAY = datetime.timedelta(days=1)
 
 def _at(day: datetime.date, hour: int) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
+
+
+def _picture(colour, name):
+    """A small drawn image standing in for a phone photo or a sketch."""
+    img = Image.new("RGB", (640, 360), colour)
+    draw = ImageDraw.Draw(img)
+    draw.rectangle([40, 40, 600, 320], outline=(255, 255, 255), width=6)
+    for x in range(80, 600, 90):
+        draw.line([x, 60, x, 300], fill=(255, 255, 255), width=3)
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    buf.seek(0)
+    buf.name = f"{name}.png"
+    return buf
 
 
 def build(context, rng, stdout):
@@ -47,6 +64,7 @@ def build(context, rng, stdout):
         description="东路沿线居民反映夜间车辆乱停，消防通道经常被堵。建议划定夜间停车位并设置消防通道标识。",
         category=Topic.Category.PROPERTY,
         grids=[grids[2]],
+        attachments=[_picture((90, 110, 130), "东路夜间停车位示意图")],
     )
     lights = services.topic_create(
         actor=staff,
@@ -129,6 +147,7 @@ def build(context, rng, stdout):
             actor=secretary, decision=decision, now=vote_time + datetime.timedelta(minutes=20)
         )
     services.meeting_mark_held(actor=secretary, meeting=meeting, now=_at(held_day, 17))
+    services.meeting_photo_add(actor=staff, meeting=meeting, photos=[_picture((150, 90, 60), "议事会现场")])
 
     results = 0
     for topic in decided:
@@ -163,6 +182,7 @@ def build(context, rng, stdout):
                 result=result,
                 text="东路北段标线已施划完毕，南段下周施工。",
                 progress=60,
+                photos=[_picture((70, 80, 90), "东路北段标线")],
                 now=_at(today - 3 * DAY, 10),
             )
         else:

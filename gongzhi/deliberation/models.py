@@ -151,6 +151,8 @@ class Topic(models.Model):
 
 class TopicAttachment(models.Model):
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="attachments")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the topic's community.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     upload = models.ForeignKey(StoredUpload, on_delete=models.PROTECT, related_name="+")
     title = models.CharField(_("title"), max_length=120)
     added_at = models.DateTimeField(default=timezone.now)
@@ -166,6 +168,8 @@ class Support(models.Model):
     """One household supports a resident's topic once, whichever member clicks."""
 
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="supports")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the topic's community.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -188,6 +192,8 @@ class Comment(models.Model):
     HIDE_AFTER_REPORTS = 3
 
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="comments")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the topic's community.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField(_("comment"), max_length=2000)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.VISIBLE)
@@ -212,6 +218,8 @@ class Comment(models.Model):
 
 class CommentReport(models.Model):
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the topic's community.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -265,6 +273,8 @@ class Meeting(models.Model):
 
 class AgendaItem(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the meeting's community.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="agenda_items")
     position = models.PositiveIntegerField(default=1)
     minutes = models.TextField(_("minutes"), max_length=8000, blank=True)
@@ -288,6 +298,8 @@ class Participant(models.Model):
         RESIDENT = "resident", _("Resident")
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="participants")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the meeting's community.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("as"), max_length=16, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=100)
     resident = models.ForeignKey(Resident, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -321,6 +333,8 @@ class Participant(models.Model):
 
 class MeetingPhoto(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="photos")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the meeting's community.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     upload = models.ForeignKey(StoredUpload, on_delete=models.PROTECT, related_name="+")
     added_at = models.DateTimeField(default=timezone.now)
 
@@ -403,6 +417,8 @@ class Vote(models.Model):
         ABSTAIN = "abstain", _("Abstain")
 
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="votes")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the decision's community.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     household = models.ForeignKey(
         Household, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -507,6 +523,8 @@ class Result(models.Model):
 
 class Milestone(models.Model):
     result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="milestones")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the result's community.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     title = models.CharField(_("milestone"), max_length=200)
     due_date = models.DateField(_("due"))
     done_on = models.DateField(_("done on"), null=True, blank=True)
@@ -522,6 +540,8 @@ class ResultUpdate(models.Model):
     """A progress report (append-only): what was done, the progress reached, photos."""
 
     result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="updates")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the result's community.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(_("what was done"), max_length=2000)
     progress = models.PositiveIntegerField(_("progress %"))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -537,6 +557,8 @@ class ResultUpdate(models.Model):
 
 class ResultPhoto(models.Model):
     update = models.ForeignKey(ResultUpdate, on_delete=models.CASCADE, related_name="photos")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the result's community.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     upload = models.ForeignKey(StoredUpload, on_delete=models.PROTECT, related_name="+")
 
     def __str__(self):

@@ -170,7 +170,12 @@ def _attach(*, actor, topic: Topic, files) -> None:
         )
     for f in files:
         upload = upload_store(actor=actor, file=f, org_unit=topic.org_unit, purpose="deliberation.file")
-        TopicAttachment.objects.create(topic=topic, upload=upload, title=(getattr(f, "name", "") or "")[:120])
+        TopicAttachment.objects.create(
+            topic=topic,
+            org_unit_id=topic.org_unit_id,
+            upload=upload,
+            title=(getattr(f, "name", "") or "")[:120],
+        )
 
 
 # --- topics ----------------------------------------------------------------------------------------
@@ -292,7 +297,9 @@ def support_add(*, actor, topic: Topic) -> Topic:
         raise ConflictError(_("Your household supports this topic already."), code="already_supported")
     try:
         with transaction.atomic():
-            Support.objects.create(topic=topic, household=household, user=actor)
+            Support.objects.create(
+                topic=topic, org_unit_id=topic.org_unit_id, household=household, user=actor
+            )
     except IntegrityError as exc:
         raise ConflictError(
             _("Your household supports this topic already."), code="already_supported"
@@ -383,7 +390,7 @@ def comment_add(*, actor, topic: Topic, body: str) -> Comment:
     body = _text(body, field="body", limit=2000, message=_("Write your comment."))
     if topic.status == S.CLOSED:
         raise ConflictError(_("The topic is closed for comments."), code="closed")
-    comment = Comment.objects.create(topic=topic, author=actor, body=body)
+    comment = Comment.objects.create(topic=topic, org_unit_id=topic.org_unit_id, author=actor, body=body)
     audit.record(actor=actor, action="comment.add", obj=comment, org_unit=topic.org_unit)
     return comment
 
@@ -397,7 +404,7 @@ def comment_report(*, actor, comment: Comment) -> Comment:
         raise ApplicationError(_("You cannot report your own comment."), code="own_comment")
     try:
         with transaction.atomic():
-            CommentReport.objects.create(comment=comment, user=actor)
+            CommentReport.objects.create(comment=comment, org_unit_id=comment.org_unit_id, user=actor)
     except IntegrityError as exc:
         raise ConflictError(_("You have reported this comment already."), code="already_reported") from exc
     comment.report_count += 1
@@ -520,7 +527,9 @@ def agenda_add(*, actor, meeting: Meeting, topic: Topic) -> AgendaItem:
     if AgendaItem.objects.filter(meeting=meeting, topic=topic).exists():
         raise ConflictError(_("The topic is on this meeting's agenda already."), code="duplicate")
     position = (meeting.agenda.order_by("-position").values_list("position", flat=True).first() or 0) + 1
-    item = AgendaItem.objects.create(meeting=meeting, topic=topic, position=position)
+    item = AgendaItem.objects.create(
+        meeting=meeting, org_unit_id=meeting.org_unit_id, topic=topic, position=position
+    )
     if topic.status == S.OPEN:
         topic.status = S.SCHEDULED
         topic.save(update_fields=["status"])
@@ -616,7 +625,14 @@ def participant_invite(
         participant = existing
     else:
         participant = Participant.objects.create(
-            meeting=meeting, kind=kind, name=name, resident=resident, user=user, partner=partner, invited=True
+            meeting=meeting,
+            org_unit_id=meeting.org_unit_id,
+            kind=kind,
+            name=name,
+            resident=resident,
+            user=user,
+            partner=partner,
+            invited=True,
         )
     audit.record(
         actor=actor,
@@ -650,7 +666,12 @@ def meeting_register(*, actor, meeting: Meeting, now=None) -> Participant:
     )
     if participant is None:
         participant = Participant.objects.create(
-            meeting=meeting, kind=Participant.Kind.RESIDENT, name=resident.name, resident=resident, user=actor
+            meeting=meeting,
+            org_unit_id=meeting.org_unit_id,
+            kind=Participant.Kind.RESIDENT,
+            name=resident.name,
+            resident=resident,
+            user=actor,
         )
     if participant.registered_at:
         raise ConflictError(_("You are registered already."), code="already_registered")
@@ -689,6 +710,7 @@ def meeting_checkin(*, actor, meeting: Meeting, token: str, now=None) -> tuple[P
         if participant is None:
             participant = Participant.objects.create(
                 meeting=meeting,
+                org_unit_id=meeting.org_unit_id,
                 kind=Participant.Kind.RESIDENT,
                 name=resident.name,
                 resident=resident,
@@ -722,7 +744,7 @@ def meeting_photo_add(*, actor, meeting: Meeting, photos) -> int:
         upload = upload_store(
             actor=actor, file=photo, org_unit=meeting.org_unit, purpose="deliberation.photo", images_only=True
         )
-        MeetingPhoto.objects.create(meeting=meeting, upload=upload)
+        MeetingPhoto.objects.create(meeting=meeting, org_unit_id=meeting.org_unit_id, upload=upload)
     audit.record(actor=actor, action="meeting.photos", obj=meeting, detail={"photos": len(photos)})
     return len(photos)
 
@@ -883,7 +905,12 @@ def vote_cast(*, actor, decision: Decision, choice: str, now=None) -> Vote:
         try:
             with transaction.atomic():
                 vote = Vote.objects.create(
-                    decision=decision, household=household, choice=choice, cast_by=actor, cast_at=now
+                    decision=decision,
+                    org_unit_id=decision.org_unit_id,
+                    household=household,
+                    choice=choice,
+                    cast_by=actor,
+                    cast_at=now,
                 )
             audit.record(actor=actor, action="vote.cast", obj=decision, org_unit=decision.org_unit)
             return vote
@@ -918,6 +945,12 @@ def vote_record_representative(
         decision=decision,
         participant=participant,
         defaults={"choice": choice, "cast_by": actor, "cast_at": now},
+        create_defaults={
+            "org_unit_id": decision.org_unit_id,
+            "choice": choice,
+            "cast_by": actor,
+            "cast_at": now,
+        },
     )
     audit.record(actor=actor, action="vote.record", obj=decision, detail={"participant": participant.pk})
     return vote
@@ -1053,7 +1086,9 @@ def milestone_add(*, actor, result: Result, title: str, due_date: datetime.date)
     title = _text(title, field="title", limit=200, message=_("Name the milestone."))
     if not isinstance(due_date, datetime.date):
         raise ApplicationError(_("Give the milestone a due date."), field="due_date")
-    milestone = Milestone.objects.create(result=result, title=title, due_date=due_date)
+    milestone = Milestone.objects.create(
+        result=result, org_unit_id=result.org_unit_id, title=title, due_date=due_date
+    )
     audit.record(actor=actor, action="result.milestone_add", obj=result, detail={"milestone": milestone.pk})
     return milestone
 
@@ -1093,13 +1128,18 @@ def result_update_add(
     if len(photos) > MAX_FILES:
         raise ApplicationError(_("At most %(n)s photos per update.") % {"n": MAX_FILES}, field="photos")
     update = ResultUpdate.objects.create(
-        result=result, text=text, progress=progress, author=actor, created_at=now
+        result=result,
+        org_unit_id=result.org_unit_id,
+        text=text,
+        progress=progress,
+        author=actor,
+        created_at=now,
     )
     for photo in photos:
         upload = upload_store(
             actor=actor, file=photo, org_unit=result.org_unit, purpose="deliberation.photo", images_only=True
         )
-        ResultPhoto.objects.create(update=update, upload=upload)
+        ResultPhoto.objects.create(update=update, org_unit_id=update.org_unit_id, upload=upload)
     result.progress = progress
     result.status = Result.Status.IN_PROGRESS if progress < 100 else Result.Status.DONE
     if progress == 100:

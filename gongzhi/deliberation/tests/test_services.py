@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import Notification
 from gongzhi.deliberation import services
-from gongzhi.deliberation.models import Comment, Decision, Result, Support, Topic, Vote
+from gongzhi.deliberation.models import Comment, CommentReport, Decision, Result, Support, Topic, Vote
 
 D = Decision.Outcome
 
@@ -56,7 +56,9 @@ def test_one_support_per_household_whichever_member_clicks(world):
     topic.refresh_from_db()
     assert topic.support_count == 2 == Support.objects.filter(topic=topic).count()
     with pytest.raises(IntegrityError), transaction.atomic():
-        Support.objects.create(topic=topic, household=world.household, user=world.alice_spouse)
+        Support.objects.create(
+            topic=topic, org_unit=topic.org_unit, household=world.household, user=world.alice_spouse
+        )
 
 
 def test_the_threshold_in_force_when_proposed_applies_and_a_support_can_be_withdrawn(world):
@@ -135,6 +137,8 @@ def test_three_reports_hide_a_comment_until_a_moderator_keeps_or_removes_it(worl
     assert comment.status == "visible"
     comment = services.comment_report(actor=reporters[2], comment=comment)
     assert (comment.status, comment.report_count) == ("hidden", 3)
+    # The reports carry the topic's community, the distribution key (the demo has no report).
+    assert set(CommentReport.objects.values_list("org_unit", flat=True)) == {topic.org_unit_id}
     comment = services.comment_review(actor=world.secretary, comment=comment, keep=True)
     assert comment.status == "visible"
     comment = services.comment_report(actor=world.alice_spouse, comment=comment)
@@ -337,7 +341,13 @@ def test_one_household_one_vote_changeable_until_the_close(world, django_capture
     # The voters hear of the result.
     assert Notification.objects.filter(user=world.alice_spouse, title__contains="2 in favour").exists()
     with pytest.raises(IntegrityError), transaction.atomic():
-        Vote.objects.create(decision=decision, household=world.household, choice="no", cast_by=world.alice)
+        Vote.objects.create(
+            decision=decision,
+            org_unit=decision.org_unit,
+            household=world.household,
+            choice="no",
+            cast_by=world.alice,
+        )
 
 
 def test_a_vote_past_its_closing_time_is_refused_and_closed_by_the_job(world):
