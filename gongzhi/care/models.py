@@ -366,6 +366,8 @@ class ServiceOrder(models.Model):
 
 class OrderStep(models.Model):
     order = models.ForeignKey(ServiceOrder, on_delete=models.CASCADE, related_name="steps")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the order's unit.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=16)
     from_state = models.CharField(max_length=12, blank=True)
     to_state = models.CharField(max_length=12)

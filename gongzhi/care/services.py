@@ -340,6 +340,7 @@ def allowed_actions(order: ServiceOrder) -> list[str]:
 def _step(order, *, action, from_state, actor, note=""):
     OrderStep.objects.create(
         order=order,
+        org_unit_id=order.org_unit_id,
         action=action,
         from_state=from_state,
         to_state=order.state,

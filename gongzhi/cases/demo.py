@@ -6,9 +6,11 @@ Cases go through the services; afterwards their timestamps are moved back to the
 (the services stamp "now"), which only a demo may do."""
 
 import datetime
+import io
 
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image
 
 from gongzhi.accounts.models import User
 from gongzhi.registry.models import Resident
@@ -234,8 +236,48 @@ def _build(context, rng, stdout):
             secretary=secretary,
             partners=partners,
         )
+    made += _reported_twice(
+        categories["general-lights"], resident_users, workers=workers, staff=staff, end=end
+    )
     escalated = services.case_escalate_overdue(now=end)
     stdout.write(f"  cases: {len(categories)} categories, {made} cases, {escalated} overdue escalated")
+
+
+def _reported_twice(category, resident_users, *, workers, staff, end):
+    """A resident reports a dark street light with a photo; a neighbour reports the same light
+    later and the staff merge it into the first case, which the neighbour then follows."""
+    if len(resident_users) < 2:
+        return 0
+    created = end - datetime.timedelta(hours=26)
+    photo = io.BytesIO()
+    Image.new("RGB", (640, 480), (40, 44, 60)).save(photo, "JPEG")
+    photo.seek(0)
+    photo.name = "street-light.jpg"
+    first, second = resident_users[:2]
+    master = services.case_create(
+        actor=first,
+        reporter=first,
+        channel=Case.Channel.RESIDENT_FORM,
+        category=category,
+        description="路口的路灯坏了，晚上很黑",
+        location_kind="registered",
+        photos=[photo],
+        now=created,
+    )
+    services.case_transition(actor=workers.get(master.org_unit_id) or staff, case=master, action="accept")
+    duplicate = services.case_create(
+        actor=second,
+        reporter=second,
+        channel=Case.Channel.RESIDENT_FORM,
+        category=category,
+        description="路口的路灯不亮了",
+        location_kind="registered",
+        now=created + datetime.timedelta(hours=6),
+    )
+    services.case_merge(actor=staff, duplicate=duplicate, master=master, note="同一盏路灯，已合并。")
+    _stamp(master, [("accept", 1), ("merged_in", 6.5)], created)
+    _stamp(duplicate, [("reject", 0.5)], created + datetime.timedelta(hours=6))
+    return 2
 
 
 def _progress(case, *, rng, created, end, worker, staff, secretary, partners):

@@ -346,6 +346,8 @@ class CasePhoto(models.Model):
         RESOLUTION = "resolution", _("Resolution")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the case's community.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     upload = models.OneToOneField(StoredUpload, on_delete=models.PROTECT, related_name="case_photo")
     stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.REPORT)
 
@@ -361,6 +363,8 @@ class CaseFollower(models.Model):
     duplicate follows the master case."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="followers")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the case's community.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followed_cases"
     )
@@ -378,6 +382,8 @@ class CaseParticipant(models.Model):
     (首接负责) and stays; each reports its own part."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="participants")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the case's community.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     partner = models.ForeignKey(
         PartnerUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="case_parts"
     )
@@ -420,6 +426,8 @@ class Mediation(models.Model):
         COURT = "court", _("No agreement: referred to the court")
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="mediation")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the case's community.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     dispute_type = models.CharField(_("dispute type"), max_length=16, choices=DisputeType.choices)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
     agreement_text = models.TextField(_("agreement"), max_length=DESCRIPTION_MAX, blank=True)
@@ -443,6 +451,8 @@ class Mediation(models.Model):
 
 class MediationParty(models.Model):
     mediation = models.ForeignKey(Mediation, on_delete=models.CASCADE, related_name="parties")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the case's community.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     resident = models.ForeignKey(
         "registry.Resident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -458,6 +468,8 @@ class MediationParty(models.Model):
 
 class MediationSession(models.Model):
     mediation = models.ForeignKey(Mediation, on_delete=models.CASCADE, related_name="sessions")
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): the case's community.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     held_at = models.DateTimeField(_("date and time"))
     mediator = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -536,9 +536,13 @@ def case_create(
         upload = upload_store(
             actor=actor, file=photo, org_unit=org_unit, purpose="cases.photo", images_only=True
         )
-        CasePhoto.objects.create(case=case, upload=upload, stage=CasePhoto.Stage.REPORT)
+        CasePhoto.objects.create(
+            case=case, org_unit_id=case.community_id, upload=upload, stage=CasePhoto.Stage.REPORT
+        )
     if case.kind == Case.Kind.MEDIATION:
-        Mediation.objects.create(case=case, dispute_type=Mediation.DisputeType.OTHER)
+        Mediation.objects.create(
+            case=case, org_unit_id=case.community_id, dispute_type=Mediation.DisputeType.OTHER
+        )
     _record(case, action="submit", actor=actor, from_status="", detail={"channel": channel}, at=now)
     if case.tier == Tier.CONSULTATION:
         _open_topic(case, actor=actor)
@@ -695,7 +699,9 @@ def case_transition(*, actor, case: Case, action: str, note: str = "", **params)
             upload = upload_store(
                 actor=actor, file=photo, org_unit=case.org_unit, purpose="cases.photo", images_only=True
             )
-            CasePhoto.objects.create(case=case, upload=upload, stage=CasePhoto.Stage.RESOLUTION)
+            CasePhoto.objects.create(
+                case=case, org_unit_id=case.community_id, upload=upload, stage=CasePhoto.Stage.RESOLUTION
+            )
     elif action == "dispute":
         _check_reporter(case, actor=actor, tracking_code=params.get("tracking_code", ""))
         if not note:
@@ -754,7 +760,9 @@ def _assign(case: Case, *, actor, assignee=None, partners=()) -> dict:
                 raise ApplicationError(_("Choose partner units of the case's community."), field="partners")
             if partner.pk in existing:
                 continue
-            CaseParticipant.objects.create(case=case, partner=partner, is_lead=not has_lead)
+            CaseParticipant.objects.create(
+                case=case, org_unit_id=case.community_id, partner=partner, is_lead=not has_lead
+            )
             if not has_lead:
                 case.lead_partner = partner
                 has_lead = True
@@ -923,7 +931,9 @@ def _merge(case: Case, *, master: Case, actor, note: str = "") -> Case:
         followers.add(case.reporter_id)
     followers.discard(master.reporter_id)
     for user_id in followers:
-        CaseFollower.objects.get_or_create(case=master, user_id=user_id)
+        CaseFollower.objects.get_or_create(
+            case=master, user_id=user_id, defaults={"org_unit_id": master.community_id}
+        )
     _record(
         case,
         action="merge",
@@ -1042,7 +1052,7 @@ def _mediation_of(case: Case) -> Mediation:
     if case.kind != Case.Kind.MEDIATION:
         raise ApplicationError(_("This case is not a mediation."), code="not_mediation")
     mediation, _created = Mediation.objects.get_or_create(
-        case=case, defaults={"dispute_type": Mediation.DisputeType.OTHER}
+        case=case, defaults={"org_unit_id": case.community_id, "dispute_type": Mediation.DisputeType.OTHER}
     )
     return mediation
 
@@ -1074,7 +1084,11 @@ def mediation_party_add(
     if not name:
         raise ApplicationError(_("Give the party's name."), code="required", field="name")
     party = MediationParty.objects.create(
-        mediation=mediation, resident=resident, name=name[:100], role=role.strip()[:50]
+        mediation=mediation,
+        org_unit_id=mediation.org_unit_id,
+        resident=resident,
+        name=name[:100],
+        role=role.strip()[:50],
     )
     audit.record(actor=actor, action="mediation.party_add", obj=case, org_unit=case.org_unit)
     return party
@@ -1101,6 +1115,7 @@ def mediation_session_add(
         )
     session = MediationSession.objects.create(
         mediation=mediation,
+        org_unit_id=mediation.org_unit_id,
         held_at=held_at,
         room=room.strip()[:100],
         notes=_clean_description(notes, field="notes", required=False),

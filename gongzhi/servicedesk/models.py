@@ -434,6 +434,8 @@ class Transition(models.Model):
     record = models.ForeignKey(
         ServiceRecord, null=True, blank=True, on_delete=models.CASCADE, related_name="transitions"
     )
+    # The distribution key (docs/performance.md, "every domain table carries its org unit"): its ticket's or its record's.
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     from_state = models.CharField(max_length=20, blank=True)
     to_state = models.CharField(max_length=20)
     actor = models.ForeignKey(

@@ -49,7 +49,13 @@ def _notify_later(*, user, title, body="", url="", org_unit=None):
 
 def _transition(*, actor, ticket=None, record=None, old, new, note=""):
     Transition.objects.create(
-        ticket=ticket, record=record, from_state=old or "", to_state=new, actor=_user(actor), note=note[:300]
+        ticket=ticket,
+        record=record,
+        org_unit_id=(ticket or record).org_unit_id,
+        from_state=old or "",
+        to_state=new,
+        actor=_user(actor),
+        note=note[:300],
     )
 
 
