@@ -1,9 +1,10 @@
+import datetime
 import hashlib
 import secrets
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -171,21 +172,28 @@ def token_revoke(*, actor, token: ApiToken) -> None:
         audit.record(actor=actor, action="apitoken.revoke", obj=token, detail={"user": token.user_id})
 
 
+# Every API request runs this: written once rather than compiled by the ORM each time (the award's
+# CPU profile, docs/performance.md). `token_stale`: the last use is older than a minute.
+_TOKEN_USER_SQL = (
+    "SELECT u.*, t.id AS token_id, (t.last_used_at IS NULL OR t.last_used_at < %s) AS token_stale"
+    " FROM accounts_apitoken t JOIN accounts_user u ON u.id = t.user_id"
+    " WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active"
+)
+
+
 def token_authenticate(secret: str) -> User | None:
     if not secret or not secret.startswith(TOKEN_PREFIX):
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=_hash_token(secret), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    if token is None:
-        return None
     now = timezone.now()
+    minute_ago = connection.ops.adapt_datetimefield_value(now - datetime.timedelta(seconds=60))
+    params = [minute_ago, _hash_token(secret)]
+    user = next(iter(User.objects.raw(_TOKEN_USER_SQL, params)), None)  # key_hash is unique
+    if user is None:
+        return None
     # Write the last-use time at most once a minute per token, not on every request.
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    if user.token_stale:
+        ApiToken.objects.filter(pk=user.token_id).update(last_used_at=now)
+    return user
 
 
 # --- sessions, passwords, deactivation ---------------------------------------------------------

@@ -121,3 +121,31 @@ def test_logout_ends_the_session(tree, make_user, login, roles):
     c = login(make_user(roles.GRID_WORKER, tree.grid_a1))
     c.post(reverse("accounts:logout"))
     assert c.get("/").status_code == 302
+
+
+def test_a_token_records_its_last_use_at_most_once_a_minute_and_stops_when_revoked(tree, make_user, roles):
+    import datetime
+
+    from django.utils import timezone
+
+    from gongzhi.accounts.services import token_authenticate, token_create
+
+    user = make_user(roles.GRID_WORKER, tree.grid_a1)
+    token, secret = token_create(actor=user, user=user, name="phone")
+    assert token_authenticate(secret) == user
+    token.refresh_from_db()
+    first_use = token.last_used_at
+    assert first_use is not None
+    assert token_authenticate(secret) == user
+    token.refresh_from_db()
+    assert token.last_used_at == first_use  # within the minute: not written again
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now() - datetime.timedelta(minutes=2))
+    token_authenticate(secret)
+    token.refresh_from_db()
+    assert timezone.now() - token.last_used_at < datetime.timedelta(seconds=30)
+    assert token_authenticate("gz_" + "0" * 48) is None
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    assert token_authenticate(secret) is None
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=None)
+    type(user).objects.filter(pk=user.pk).update(is_active=False)
+    assert token_authenticate(secret) is None
