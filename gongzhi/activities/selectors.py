@@ -3,13 +3,14 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.apps import apps
+from django.db import connection
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.roles import READER_ROLES
-from gongzhi.accounts.scoping import community_scope_q, scope_q
+from gongzhi.accounts.scoping import community_scope_q, scope_paths, scope_q
 from gongzhi.core.models import PartnerUnit
 from gongzhi.registry.choices import HARDSHIP_TAGS
 from gongzhi.registry.models import Resident
@@ -155,27 +156,94 @@ def _breakdown(qs, field, labels=None):
 
 def participation_stats(*, user, year: int) -> dict:
     """Person-times (人次, counted attendances) and distinct people, per category, target group,
-    month and organiser, for activities sessions held in `year`. A handful of grouped queries."""
-    qs = _counted(user, year)
-    child_born_after = datetime.date(year - CHILD_AGE, 12, 31)
-    children = qs.filter(resident__birth_date__gt=child_born_after)
+    month and organiser, for activities sessions held in `year`. On PostgreSQL one scan with
+    grouping sets; elsewhere a handful of grouped queries (`_participation_stats_by_query`)."""
+    if connection.vendor == "postgresql":
+        grouped = _participation_grouped(user, year)
+    else:
+        grouped = _participation_stats_by_query(user, year)
     partners = dict(PartnerUnit.objects.values_list("pk", "name"))
-    by_partner = _breakdown(qs, "session__activity__partner")
-    for row in by_partner:
+    for row in grouped["by_partner"]:
         row["label"] = partners.get(row["key"]) if row["key"] else None
-    months = {r["key"]: r for r in _breakdown(qs.annotate(m=ExtractMonth("session__start")), "m")}
+    months = {r["key"]: r for r in grouped.pop("by_month")}
     return {
         "year": year,
-        "total": qs.aggregate(times=Count("id"), people=Count("resident", distinct=True)),
-        "children": children.aggregate(times=Count("id"), people=Count("resident", distinct=True)),
-        "by_category": _breakdown(qs, "session__activity__category", dict(Activity.Category.choices)),
-        "by_group": _breakdown(qs, "session__activity__target_group", dict(Activity.TargetGroup.choices)),
+        **grouped,
         "by_month": [months.get(m, {"key": m, "label": m, "times": 0, "people": 0}) for m in range(1, 13)],
-        "by_partner": by_partner,
         "sessions": ActivitySession.objects.filter(
             scope_q(user, READER_ROLES, field="activity__org_unit"), start__year=year, end__lte=timezone.now()
         ).count(),
     }
+
+
+def _participation_stats_by_query(user, year: int) -> dict:
+    qs = _counted(user, year)
+    child_born_after = datetime.date(year - CHILD_AGE, 12, 31)
+    children = qs.filter(resident__birth_date__gt=child_born_after)
+    return {
+        "total": qs.aggregate(times=Count("id"), people=Count("resident", distinct=True)),
+        "children": children.aggregate(times=Count("id"), people=Count("resident", distinct=True)),
+        "by_category": _breakdown(qs, "session__activity__category", dict(Activity.Category.choices)),
+        "by_group": _breakdown(qs, "session__activity__target_group", dict(Activity.TargetGroup.choices)),
+        "by_month": _breakdown(qs.annotate(m=ExtractMonth("session__start")), "m"),
+        "by_partner": _breakdown(qs, "session__activity__partner"),
+    }
+
+
+# The six breakdowns of `_participation_stats_by_query` in one scan of the year's counted
+# attendances: each of them had to join and sort the same rows (28 ms of the page's database time
+# at a community of 10,000 attendances, docs/performance.md). GROUPING() tells the sets apart: a
+# bit per column, set when the row is not grouped by it.
+_PARTICIPATION_SQL = """
+SELECT category, target_group, partner_id, m, child,
+       GROUPING(category, target_group, partner_id, m, child) AS g,
+       COUNT(*) AS times, COUNT(DISTINCT resident_id) AS people
+FROM (
+    SELECT a.category, a.target_group, a.partner_id, t.resident_id,
+           EXTRACT(MONTH FROM s.start AT TIME ZONE %s)::int AS m, r.birth_date > %s AS child
+    FROM activities_attendance t
+    JOIN activities_activitysession s ON s.id = t.session_id
+    JOIN activities_activity a ON a.id = s.activity_id
+    JOIN core_orgunit u ON u.id = t.org_unit_id
+    JOIN registry_resident r ON r.id = t.resident_id
+    WHERE t.counted AND s.start >= %s AND s.start < %s AND ({in_scope})
+) x
+GROUP BY GROUPING SETS ((category), (target_group), (partner_id), (m), (child), ())
+"""
+_SET_OF_GROUPING = {0b01111: "by_category", 0b10111: "by_group", 0b11011: "by_partner", 0b11101: "by_month"}
+
+
+def _participation_grouped(user, year: int) -> dict:
+    paths = scope_paths(user, READER_ROLES)
+    in_scope = " OR ".join("substr(u.path, 1, %s) = %s" for _ in paths) or "1 = 0"
+    start = timezone.make_aware(datetime.datetime(year, 1, 1))
+    end = timezone.make_aware(datetime.datetime(year + 1, 1, 1))
+    params = [timezone.get_current_timezone_name(), datetime.date(year - CHILD_AGE, 12, 31), start, end]
+    for path in paths:
+        params += [len(path), path]
+    with connection.cursor() as cursor:
+        cursor.execute(_PARTICIPATION_SQL.format(in_scope=in_scope), params)
+        rows = cursor.fetchall()
+    out = {name: [] for name in _SET_OF_GROUPING.values()}
+    out["total"] = {"times": 0, "people": 0}
+    out["children"] = {"times": 0, "people": 0}
+    labels = {"by_category": dict(Activity.Category.choices), "by_group": dict(Activity.TargetGroup.choices)}
+    for category, target_group, partner_id, month, child, g, times, people in rows:
+        if g == 0b11111:
+            out["total"] = {"times": times, "people": people}
+        elif g == 0b11110:
+            if child:
+                out["children"] = {"times": times, "people": people}
+        else:
+            name = _SET_OF_GROUPING[g]
+            key = {"by_category": category, "by_group": target_group, "by_partner": partner_id}.get(
+                name, month
+            )
+            label = str(labels[name].get(key, key)) if name in labels else key
+            out[name].append({"key": key, "label": label, "times": times, "people": people})
+    for name in _SET_OF_GROUPING.values():  # the order of the grouped queries: by key, none last
+        out[name].sort(key=lambda r: (r["key"] is None, r["key"] if r["key"] is not None else 0))
+    return out
 
 
 def partner_programmes(*, user, partner_id=None) -> list[dict]:

@@ -275,3 +275,54 @@ def test_partner_unit_page_shows_profile_programmes_sessions_and_reach(
     mine.partner_unit = other
     mine.save(update_fields=["partner_unit"])
     assert login(mine).get(url).status_code == 404
+
+
+@pytest.mark.postgres
+def test_the_one_scan_statistics_equal_the_grouped_queries(staff, tree, make_user, roles):
+    """PostgreSQL answers the statistics in one scan with grouping sets; its figures must be those
+    of the six grouped queries SQLite runs: totals, children, each breakdown, another community's
+    activity left out."""
+    from gongzhi.activities import selectors
+    from gongzhi.core.services import partnerunit_save
+
+    partner = partnerunit_save(actor=None, org_unit=tree.community_a, kind="school", name="纳金小学")
+    kid = make_resident(make_household(tree.grid_a1), age=9, relationship="head")
+    elder = make_resident(make_household(tree.grid_a1), age=72, relationship="head")
+    stranger = make_resident(make_household(tree.grid_b1), age=30, relationship="head")
+    for days, category, group, organiser in (
+        (-40, "children", "children", partner),
+        (-5, "culture", "all", None),
+    ):
+        start = at(days, 9)
+        activity = make_activity(
+            tree.community_a,
+            category=category,
+            target_group=group,
+            partner=organiser,
+            opens=days - 10,
+            closes=days - 1,
+            sessions=[(start, start + datetime.timedelta(hours=2))],
+        )
+        for resident in (kid, elder):
+            services.attendance_manual(
+                actor=staff,
+                session=activity.sessions.get(),
+                resident=resident,
+                check_in_at=start,
+                check_out_at=start + datetime.timedelta(hours=2),
+            )
+    other = make_activity(tree.community_b, sessions=[(at(-5, 9), at(-5, 11))])
+    services.attendance_manual(
+        actor=make_user(roles.COMMUNITY_STAFF, tree.community_b),
+        session=other.sessions.get(),
+        resident=stranger,
+        check_in_at=at(-5, 9),
+        check_out_at=at(-5, 11),
+    )
+    year = at(-5, 9).year
+    one_scan = selectors._participation_grouped(staff, year)
+    queries = selectors._participation_stats_by_query(staff, year)
+    assert one_scan == queries
+    sessions_this_year = sum(at(days, 9).year == year for days in (-40, -5))
+    assert one_scan["total"] == {"times": 2 * sessions_this_year, "people": 2}
+    assert one_scan["children"]["people"] == 1
