@@ -349,6 +349,8 @@ def pgbench(url: str, ctx: dict, concurrency: int) -> dict:
 def run_scale(scale: str) -> dict:
     url = db_url(scale)
     out = {"seed": ensure_seeded(scale)}
+    out["vacuum"] = probe(url, "vacuum")  # a reused database: earlier runs' writes and rolled-back imports
+    log(f"{scale}: VACUUM ANALYZE in {out['vacuum']['vacuum_seconds']}s")
     ctx = probe(url, "prepare")
     log(f"{scale}: prepared ({len(ctx['residents'])} residents, {len(ctx['resident_tokens'])} tokens)")
     out["queries"] = probe(url, "queries")

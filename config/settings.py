@@ -105,6 +105,7 @@ TEMPLATES = [
         },
     }
 ]
+FORM_RENDERER = "gongzhi.core.forms_renderer.FormRenderer"
 
 # --- Database -------------------------------------------------------------------------------
 # SQLite is the embedded default: WAL so readers never block the writer, IMMEDIATE transactions

@@ -1,4 +1,5 @@
 from django import forms
+from django.forms.models import ModelChoiceIteratorValue
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.models import OrgUnit
@@ -31,6 +32,21 @@ class ResidentFilterForm(forms.Form):
         self.fields["grid"].queryset = grids
         self.fields["building"].queryset = buildings
         self.fields["tag"].choices = [("", _("Any tag")), *[(t.code, _(t.name)) for t in tags]]
+
+    def choices_for_page(self) -> "ResidentFilterForm":
+        """Read the grids and buildings once, before the page renders the form: a model choice
+        field re-reads its queryset through a server-side cursor (three round trips on PostgreSQL)
+        every time its widget renders. The API and the export only validate: they skip this."""
+        for name in ("grid", "building"):
+            field = self.fields[name]
+            field.choices = [
+                ("", field.empty_label),
+                *(
+                    (ModelChoiceIteratorValue(field.prepare_value(obj), obj), field.label_from_instance(obj))
+                    for obj in field.queryset
+                ),
+            ]
+        return self
 
     @classmethod
     def for_user(cls, data, *, user):

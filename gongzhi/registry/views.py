@@ -66,7 +66,7 @@ def _list_page(request, form, page, *, status=200):
         request,
         "registry/resident_list.html",
         {
-            "form": form,
+            "form": form.choices_for_page(),
             "page": page,
             "qs": querystring_without_page(request),
             "today": timezone.localdate(),
