@@ -467,6 +467,31 @@ def test_metrics_count_what_the_definitions_say(world, make_case):
     assert selectors.metrics(user=world.staff_b, now=later)["overall"]["total"] == 0
 
 
+@pytest.mark.postgres
+def test_the_one_scan_metrics_equal_the_query_per_grouping(world, make_case):
+    """PostgreSQL answers the metrics in one scan with grouping sets: every figure of every grouping
+    must be that of the query per grouping SQLite runs."""
+    on_time = advance(make_case(), world.grid_worker, "accept", "assign", "start", "resolve")
+    services.case_rate(actor=world.resident_user, case=on_time, stars=5)
+    low = advance(make_case(), world.grid_worker, "accept", "assign", "start", "resolve")
+    services.case_rate(actor=world.resident_user, case=low, stars=3)
+    late = make_case(world.emergency)
+    advance(make_case(world.emergency), world.grid_worker, "accept")
+    rejected = make_case()
+    services.case_transition(
+        actor=world.staff, case=rejected, action="reject", reason="out_of_scope", note="no"
+    )
+    later = late.resolution_due + datetime.timedelta(hours=1)
+    for user in (world.staff, world.staff_b):
+        base = selectors.metrics_base(user=user)
+        one_scan = selectors._metrics_grouped(base, later, tuple(selectors.GROUPS))
+        per_grouping = selectors.metrics_by_query(base, later, tuple(selectors.GROUPS))
+        assert one_scan == per_grouping
+    assert one_scan["overall"]["total"] == 0  # staff_b: another community
+    data = selectors.metrics(user=world.staff, now=later)
+    assert data["overall"]["total"] == 4 and sum(row["total"] for row in data["category"]) == 4
+
+
 def test_staff_of_another_community_cannot_see_the_case(world, make_case):
     case = make_case()
     with pytest.raises(Case.DoesNotExist):
