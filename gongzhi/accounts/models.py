@@ -77,12 +77,8 @@ class User(AbstractUser):
     def assignments(self) -> list["RoleAssignment"]:
         cached = getattr(self, "_gz_assignments", None)
         if cached is None:
-            if not self.is_authenticated or not self.is_active:
-                cached = []
-            else:
-                cached = list(
-                    RoleAssignment.objects.filter(user=self, is_active=True).select_related("org_unit")
-                )
+            active = self.is_authenticated and self.is_active
+            cached = _active_assignments(self) if active else []
             self._gz_assignments = cached
         return cached
 
@@ -301,3 +297,27 @@ class RecoveryCode(models.Model):
     def random_code() -> str:
         """Eight base32 characters (40 random bits), as django-otp's static tokens."""
         return b32encode(secrets.token_bytes(5)).decode().lower()
+
+
+# Every signed-in request reads its user's roles: one SQL text instead of an ORM query compiled each
+# time (docs/performance.md). The org units come whole (their values converted per backend); the
+# assignment carries its id, user, role and unit, its other fields load if ever read.
+_ASSIGNMENTS_SQL = (
+    "SELECT u.*, ra.id AS assignment_id, ra.role AS assignment_role"
+    " FROM accounts_roleassignment ra JOIN core_orgunit u ON u.id = ra.org_unit_id"
+    " WHERE ra.user_id = %s AND ra.is_active ORDER BY ra.id"
+)
+
+
+def _active_assignments(user) -> list["RoleAssignment"]:
+    out = []
+    for unit in OrgUnit.objects.raw(_ASSIGNMENTS_SQL, [user.pk]):
+        assignment = RoleAssignment.from_db(
+            unit._state.db,
+            ["id", "user_id", "role", "org_unit_id", "is_active"],
+            [unit.assignment_id, user.pk, unit.assignment_role, unit.pk, True],
+        )
+        assignment.org_unit = unit
+        assignment.user = user
+        out.append(assignment)
+    return out

@@ -149,3 +149,20 @@ def test_a_token_records_its_last_use_at_most_once_a_minute_and_stops_when_revok
     ApiToken.objects.filter(pk=token.pk).update(revoked_at=None)
     type(user).objects.filter(pk=user.pk).update(is_active=False)
     assert token_authenticate(secret) is None
+
+
+def test_assignments_are_the_active_roles_with_their_units_read_in_one_query(
+    tree, make_user, roles, django_assert_num_queries
+):
+    from gongzhi.accounts.models import RoleAssignment
+
+    user = make_user(roles.GRID_WORKER, tree.grid_a1)
+    RoleAssignment.objects.create(user=user, role=roles.COMMUNITY_STAFF, org_unit=tree.community_a)
+    RoleAssignment.objects.create(user=user, role=roles.SECRETARY, org_unit=tree.community_b, is_active=False)
+    user.forget_assignments()
+    with django_assert_num_queries(1):
+        found = {(a.role, a.org_unit.path) for a in user.assignments()}
+        assert user.covers(tree.grid_a2, {roles.COMMUNITY_STAFF})
+    assert found == {(roles.GRID_WORKER, tree.grid_a1.path), (roles.COMMUNITY_STAFF, tree.community_a.path)}
+    granted = RoleAssignment.objects.get(user=user, role=roles.GRID_WORKER).granted_at
+    assert [a.granted_at for a in user.assignments() if a.role == roles.GRID_WORKER] == [granted]
