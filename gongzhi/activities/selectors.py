@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.roles import READER_ROLES
-from gongzhi.accounts.scoping import community_scope_q, scope_paths, scope_q
+from gongzhi.accounts.scoping import community_scope_q, scope_q, visible_units
 from gongzhi.core.models import PartnerUnit
 from gongzhi.registry.choices import HARDSHIP_TAGS
 from gongzhi.registry.models import Resident
@@ -204,25 +204,28 @@ FROM (
     FROM activities_attendance t
     JOIN activities_activitysession s ON s.id = t.session_id
     JOIN activities_activity a ON a.id = s.activity_id
-    JOIN core_orgunit u ON u.id = t.org_unit_id
     JOIN registry_resident r ON r.id = t.resident_id
-    WHERE t.counted AND s.start >= %s AND s.start < %s AND ({in_scope})
+    WHERE t.counted AND s.start >= %s AND s.start < %s
+      AND t.org_unit_id = ANY(%s) AND s.org_unit_id = ANY(%s) AND a.org_unit_id = ANY(%s)
 ) x
 GROUP BY GROUPING SETS ((category), (target_group), (partner_id), (m), (child), ())
 """
+# The three tables are restricted by their own org unit (the distribution key: an attendance, its
+# session and its activity carry the same one), so the plan reads the community's rows by that
+# index instead of hashing the whole district's activities and sessions (51 ms at district scale
+# against 25 at community scale before).
 _SET_OF_GROUPING = {0b01111: "by_category", 0b10111: "by_group", 0b11011: "by_partner", 0b11101: "by_month"}
 
 
 def _participation_grouped(user, year: int) -> dict:
-    paths = scope_paths(user, READER_ROLES)
-    in_scope = " OR ".join("substr(u.path, 1, %s) = %s" for _ in paths) or "1 = 0"
+    # The units in scope as a list of ids, so that the planner knows how many it gets.
+    units = list(visible_units(user, READER_ROLES).values_list("id", flat=True))
     start = timezone.make_aware(datetime.datetime(year, 1, 1))
     end = timezone.make_aware(datetime.datetime(year + 1, 1, 1))
-    params = [timezone.get_current_timezone_name(), datetime.date(year - CHILD_AGE, 12, 31), start, end]
-    for path in paths:
-        params += [len(path), path]
+    tz = timezone.get_current_timezone_name()
+    params = [tz, datetime.date(year - CHILD_AGE, 12, 31), start, end, units, units, units]
     with connection.cursor() as cursor:
-        cursor.execute(_PARTICIPATION_SQL.format(in_scope=in_scope), params)
+        cursor.execute(_PARTICIPATION_SQL, params)
         rows = cursor.fetchall()
     out = {name: [] for name in _SET_OF_GROUPING.values()}
     out["total"] = {"times": 0, "people": 0}
