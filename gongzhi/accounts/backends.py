@@ -6,7 +6,30 @@ from .models import User
 
 
 class UsernameOrPhoneBackend(ModelBackend):
-    """Staff give their username; residents their mobile number (looked up by blind index)."""
+    """Staff give their username; residents their mobile number (looked up by blind index).
+
+    It grants no permission: permissions are the named rules of each app's rules.py (checked by
+    rules.permissions.ObjectPermissionBackend), and Django's permission and group tables stay empty.
+    ModelBackend would read both tables on every refused check (two queries on every page, for the
+    menu's entries the user may not open)."""
+
+    def get_user_permissions(self, user_obj, obj=None):
+        return set()
+
+    def get_group_permissions(self, user_obj, obj=None):
+        return set()
+
+    def get_all_permissions(self, user_obj, obj=None):
+        return set()
+
+    def has_perm(self, user_obj, perm, obj=None):
+        return False
+
+    def has_module_perms(self, user_obj, app_label):
+        return False
+
+    def with_perm(self, perm, is_active=True, include_superusers=True, obj=None):
+        return User.objects.none()
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if not username or password is None:

@@ -97,6 +97,7 @@ class CardAction:
 @dataclass
 class _Registry:
     nav: dict = field(default_factory=dict)
+    nav_version: int = 0
     panels: dict = field(default_factory=dict)
     demo: dict = field(default_factory=dict)
     cockpit: dict = field(default_factory=dict)
@@ -108,6 +109,7 @@ registry = _Registry()
 
 def register_nav(item: NavItem) -> None:
     registry.nav[item.key] = item
+    registry.nav_version += 1  # computed menus (core.context_processors) are stale
 
 
 def register_home_panel(panel: HomePanel) -> None:
