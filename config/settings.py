@@ -75,7 +75,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "gongzhi.accounts.middleware.OTPMiddleware",
     "gongzhi.accounts.middleware.UserLanguageMiddleware",
     "gongzhi.core.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -215,6 +215,7 @@ OTP_TOTP_ISSUER = "Gongzhi"
 GONGZHI_DEMO_TOTP_KEY = env.str(
     "GONGZHI_DEMO_TOTP_KEY", default="" if IS_PRODUCTION else "3132333435363738393031323334353637383930"
 )
+SESSION_ENGINE = "gongzhi.accounts.sessions"  # the database store; reads by SQL written once
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.fields import EncryptedTextField
-from gongzhi.core.models import GridStation, OrgUnit, PartnerUnit, StoredUpload
+from gongzhi.core.models import ChoiceLabelsMixin, GridStation, OrgUnit, PartnerUnit, StoredUpload
 
 DESCRIPTION_MAX = 4000
 MAX_PHOTOS = 3
@@ -82,7 +82,7 @@ class Category(models.Model):
         return self.name
 
 
-class Case(models.Model):
+class Case(ChoiceLabelsMixin, models.Model):
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("Submitted")
         ACCEPTED = "accepted", _("Accepted")

@@ -21,7 +21,7 @@ from gongzhi.accounts.scoping import communities_of, visible_units
 from gongzhi.core import audit, crypto
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import OrgUnit, PartnerUnit
-from gongzhi.core.pagination import paginate, querystring_without_page
+from gongzhi.core.pagination import paginate, paginate_keys_first, querystring_without_page
 from gongzhi.core.ratelimit import limit
 from gongzhi.core.views import form_error
 
@@ -237,7 +237,9 @@ def _queue_filters(request):
 @permission_required("cases.view_queue", raise_exception=True)
 def queue(request):
     filters = _queue_filters(request)
-    page = paginate(request, selectors.case_queue(user=request.user, **filters))
+    page = paginate_keys_first(
+        request, selectors.queue_rows(selectors.case_queue(user=request.user, **filters))
+    )
     context = {
         "page": page,
         "f": filters,

@@ -1,3 +1,4 @@
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from gongzhi.accounts.roles import READER_ROLES, Role
@@ -54,7 +55,13 @@ def notification_list(*, user) -> QuerySet:
 def notification_unread_count(*, user) -> int:
     if not user.is_authenticated:
         return 0
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    # On every page (the bell): SQL written once, not an ORM query compiled per request.
+    with connection.cursor() as cursor:
+        cursor.execute(_UNREAD_SQL, [user.pk])
+        return cursor.fetchone()[0]
+
+
+_UNREAD_SQL = "SELECT COUNT(*) FROM core_notification WHERE user_id = %s AND read_at IS NULL"
 
 
 def processing_basis_for(obj, *, active_only: bool = True) -> QuerySet:

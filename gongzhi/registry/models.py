@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import crypto
 from gongzhi.core.fields import EncryptedTextField
-from gongzhi.core.models import OrgUnit
+from gongzhi.core.models import ChoiceLabelsMixin, OrgUnit
 
 from .choices import ETHNICITY_CHOICES
 
@@ -69,7 +69,7 @@ class Household(models.Model):
         return self.address
 
 
-class Resident(models.Model):
+class Resident(ChoiceLabelsMixin, models.Model):
     class Gender(models.TextChoices):
         MALE = "male", _("Male")
         FEMALE = "female", _("Female")

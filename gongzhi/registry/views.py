@@ -14,7 +14,7 @@ from gongzhi.accounts.scoping import scope_q, visible_units
 from gongzhi.core import audit
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import AuditEntry, OrgUnit
-from gongzhi.core.pagination import paginate, querystring_without_page
+from gongzhi.core.pagination import paginate, paginate_keys_first, querystring_without_page
 from gongzhi.core.views import form_error
 
 from . import imports, selectors, services
@@ -83,7 +83,11 @@ def resident_list(request):
     if filters is None:
         return _list_page(request, form, paginate(request, Resident.objects.none()), status=400)
     return _list_page(
-        request, form, paginate(request, selectors.resident_search(user=request.user, filters=filters))
+        request,
+        form,
+        paginate_keys_first(
+            request, selectors.list_rows(selectors.resident_search(user=request.user, filters=filters))
+        ),
     )
 
 
