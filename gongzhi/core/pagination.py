@@ -1,4 +1,5 @@
 from django.core.paginator import Paginator
+from django.db.models import Count, Window
 
 PAGE_SIZE = 20
 
@@ -16,13 +17,39 @@ def querystring_without_page(request) -> str:
 
 
 def paginate_keys_first(request, queryset, per_page: int = PAGE_SIZE):
-    """`paginate`, reading the page in two steps: the keys of the page's rows, in order (the
-    filters and the sort alone), then those rows with what they join. In one query the database
-    joined the related rows of every matching row before keeping a page of them: 8 ms against
-    3 for both steps for a community of 5,000 residents at district scale (docs/performance.md)."""
-    page = paginate(request, queryset.prefetch_related(None).values_list("pk", flat=True), per_page)
-    keys = list(page.object_list)
+    """`paginate`, reading the page in two steps: the keys of the page's rows in order, with the
+    number of matching rows beside them (the filters and the sort alone, one query), then those
+    rows with what they join. In one query the database joined the related rows of every matching
+    row before keeping a page of them: 8 ms against 3 for both steps for a community of 5,000
+    residents at district scale (docs/performance.md). A page past the end, an unreadable page
+    number or a DISTINCT queryset take Paginator's own path (the count, then the keys)."""
+    keys_qs = queryset.prefetch_related(None)
+    paginator = Paginator(keys_qs.values_list("pk", flat=True), per_page)
+    number = _page_number(request.GET.get("page"))
+    counted = []
+    if number is not None and not keys_qs.query.distinct:
+        offset = (number - 1) * per_page
+        counted = list(
+            keys_qs.annotate(gz_matching=Window(Count("pk"))).values_list("pk", "gz_matching")[
+                offset : offset + per_page
+            ]
+        )
+    if counted:
+        paginator.count = counted[0][1]  # Paginator's cached count, read with the keys
+        page = paginator.page(number)
+        keys = [key for key, _matching in counted]
+    else:
+        page = paginator.get_page(request.GET.get("page"))
+        keys = list(page.object_list)
     position = {key: i for i, key in enumerate(keys)}
     rows = list(queryset.order_by().filter(pk__in=keys)) if keys else []
     page.object_list = sorted(rows, key=lambda row: position[row.pk])
     return page
+
+
+def _page_number(value) -> int | None:
+    try:
+        number = int(value) if value not in (None, "") else 1
+    except (TypeError, ValueError):
+        return None
+    return number if number >= 1 else None
