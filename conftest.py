@@ -137,3 +137,10 @@ def roles():
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def _figures_computed_on_every_view(settings):
+    """Tests change data and read the dashboards again within one test: figures are computed on
+    every view here; gongzhi/cases/tests/test_kept_figures.py tests the kept figures."""
+    settings.GONGZHI_FIGURES_CACHE_SECONDS = 0

@@ -2,6 +2,7 @@
 
     python bench/probe.py prepare          sign-ins (API tokens, staff sessions) and the ids the load uses
     python bench/probe.py queries          each measured page's SQL query count (CaptureQueriesContext)
+    python bench/probe.py fresh            the dashboards' figures computed afresh (cache off), in-process
     python bench/probe.py verify           correctness after the load
     python bench/probe.py import --rows N  the registry import beside a bare bulk_create
 
@@ -129,6 +130,37 @@ def queries(_args) -> dict:
     return out
 
 
+def fresh(_args) -> dict:
+    """The dashboards computed afresh, as a view computes them when its kept figures have expired
+    (gongzhi/core/figures.py; the load runs mostly read kept figures): median and worst of 15 calls
+    in-process, in ms, with the cache off."""
+    import statistics
+
+    from django.test import override_settings
+    from django.utils import timezone
+
+    from gongzhi.activities import selectors as activity_selectors
+    from gongzhi.cases import selectors as case_selectors
+
+    staff = User.objects.get(username="bench_staff_c1")
+    year = timezone.localdate().year
+    calls = {
+        "case_metrics": lambda: case_selectors.metrics(user=staff),
+        "participation_stats": lambda: activity_selectors.participation_stats(user=staff, year=year),
+    }
+    out = {}
+    with override_settings(GONGZHI_FIGURES_CACHE_SECONDS=0):
+        for name, call in calls.items():
+            call()
+            times = []
+            for _ in range(15):
+                started = time.perf_counter()
+                call()
+                times.append((time.perf_counter() - started) * 1000)
+            out[name] = {"median_ms": round(statistics.median(times), 2), "max_ms": round(max(times), 2)}
+    return out
+
+
 def verify(_args) -> dict:
     from gongzhi.core.audit import verify_chain
     from gongzhi.points.selectors import verify as points_verify
@@ -203,6 +235,7 @@ def main():
     sub.add_parser("prepare")
     sub.add_parser("queries")
     sub.add_parser("verify")
+    sub.add_parser("fresh")
     sub.add_parser("vacuum")
     p = sub.add_parser("import")
     p.add_argument("--rows", type=int, default=100_000)
@@ -211,6 +244,7 @@ def main():
         "prepare": prepare,
         "queries": queries,
         "verify": verify,
+        "fresh": fresh,
         "vacuum": vacuum,
         "import": import_bench,
     }[args.command](args)

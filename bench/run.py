@@ -355,6 +355,8 @@ def run_scale(scale: str) -> dict:
     log(f"{scale}: prepared ({len(ctx['residents'])} residents, {len(ctx['resident_tokens'])} tokens)")
     out["queries"] = probe(url, "queries")
     log(f"{scale}: query counts { ({k: v['queries'] for k, v in out['queries'].items()}) }")
+    out["fresh_figures"] = probe(url, "fresh")
+    log(f"{scale}: dashboards computed afresh (ms) {out['fresh_figures']}")
     makers = scenarios(ctx)
     runs: dict[str, dict[str, dict]] = {}
     with Server(url, scale) as server:
@@ -562,6 +564,23 @@ def markdown(result: dict) -> str:
             lines.append(
                 f"| {name} | {c} | {d} | {d / c:.2f}x | {qc} / {qd} | {(d / c) / (bare_d / bare_c):.2f}x |"
             )
+        fresh_c = result["scales"]["community"].get("fresh_figures")
+        fresh_d = result["scales"]["district"].get("fresh_figures")
+        if fresh_c and fresh_d:
+            lines += [
+                "",
+                "The dashboards serve figures kept for five minutes per question (gongzhi/core/figures.py), so "
+                "the load runs above mostly read kept figures. What computing them afresh costs, in-process "
+                "(median of 15 calls, cache off; not a target):",
+                "",
+                "| dashboard | community ms | district ms | ratio |",
+                "|---|---|---|---|",
+            ]
+            for name, c_fig in fresh_c.items():
+                d_fig = fresh_d.get(name, {})
+                if d_fig:
+                    ratio = d_fig["median_ms"] / max(c_fig["median_ms"], 0.01)
+                    lines.append(f"| {name} | {c_fig['median_ms']} | {d_fig['median_ms']} | {ratio:.2f}x |")
     imp = result.get("import", {})
     if imp:
         lines += ["", "## Import", ""]

@@ -132,6 +132,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Dashboards (participation statistics, case metrics) serve figures computed at most this many
+# seconds ago for the same question (gongzhi/core/figures.py); 0 computes them on every view.
+GONGZHI_FIGURES_CACHE_SECONDS = env.int("GONGZHI_FIGURES_CACHE_SECONDS", default=300)
+
 # --- Background work ----------------------------------------------------------------------------
 TASKS = {
     "default": {

@@ -7,10 +7,12 @@ from django.db import connection
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.roles import READER_ROLES
-from gongzhi.accounts.scoping import community_scope_q, scope_q, visible_units
+from gongzhi.accounts.scoping import community_scope_q, scope_paths, scope_q, visible_units
+from gongzhi.core import figures
 from gongzhi.core.models import PartnerUnit
 from gongzhi.registry.choices import HARDSHIP_TAGS
 from gongzhi.registry.models import Resident
@@ -156,8 +158,15 @@ def _breakdown(qs, field, labels=None):
 
 def participation_stats(*, user, year: int) -> dict:
     """Person-times (人次, counted attendances) and distinct people, per category, target group,
-    month and organiser, for activities sessions held in `year`. On PostgreSQL one scan with
-    grouping sets; elsewhere a handful of grouped queries (`_participation_stats_by_query`)."""
+    month and organiser, for activities sessions held in `year`, with "as_of", when they were
+    computed: the same scope's figures are computed at most once per few minutes (core.figures).
+    On PostgreSQL one scan with grouping sets; elsewhere a handful of grouped queries
+    (`_participation_stats_by_query`)."""
+    question = (year, scope_paths(user, READER_ROLES), get_language())
+    return figures.cached("activities.participation", question, lambda: _participation_stats(user, year))
+
+
+def _participation_stats(user, year: int) -> dict:
     if connection.vendor == "postgresql":
         grouped = _participation_grouped(user, year)
     else:

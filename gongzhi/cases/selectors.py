@@ -9,7 +9,8 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from gongzhi.accounts.roles import READER_ROLES, Role
-from gongzhi.accounts.scoping import NOTHING, communities_of, scope_q
+from gongzhi.accounts.scoping import NOTHING, communities_of, scope_paths, scope_q
+from gongzhi.core import figures
 from gongzhi.core.models import GridStation
 
 from .models import Case, CaseFollower, CaseParticipant, CaseTransition, Category
@@ -318,9 +319,26 @@ def metrics_base(*, user, org_unit=None, month: datetime.date | None = None) -> 
 
 def metrics(*, user, org_unit=None, month=None, now=None, groups=tuple(GROUPS)) -> dict:
     """The rates over the user's cases, overall and per grid, community, category, handling unit
-    and month. On PostgreSQL one scan with grouping sets; elsewhere one aggregate query per
-    grouping (`metrics_by_query`). Either way the same number of queries whatever the cases."""
-    now = now or timezone.now()
+    and month, with "as_of", when they were computed: the same question's figures are computed at
+    most once per few minutes (core.figures; a given `now` computes them afresh). On PostgreSQL
+    one scan with grouping sets; elsewhere one aggregate query per grouping (`metrics_by_query`).
+    Either way the same number of queries whatever the cases."""
+    if now is not None:
+        return {**_metrics(user, org_unit, month, now, groups), "as_of": now}
+    partner = user.partner_unit_id if user.has_role(Role.PARTNER_STAFF) else None
+    question = (
+        scope_paths(user, READER_ROLES),
+        partner,
+        org_unit.pk if org_unit is not None else None,
+        month,
+        tuple(groups),
+    )
+    return figures.cached(
+        "cases.metrics", question, lambda: _metrics(user, org_unit, month, timezone.now(), groups)
+    )
+
+
+def _metrics(user, org_unit, month, now, groups) -> dict:
     base = metrics_base(user=user, org_unit=org_unit, month=month)
     if connection.vendor == "postgresql" and groups:
         return _metrics_grouped(base, now, groups)

@@ -43,3 +43,11 @@ def row_url(name: str, pk) -> str:
             return reverse(name, args=[pk])
         parts = _ROW_URLS[key] = tuple(path.split(str(_STAND_IN)))
     return f"{parts[0]}{pk}{parts[1]}"
+
+
+@register.simple_tag
+def figures_minutes() -> int:
+    """How long dashboards keep their figures (core.figures), in whole minutes; 0 when they don't."""
+    from django.conf import settings
+
+    return (settings.GONGZHI_FIGURES_CACHE_SECONDS + 59) // 60
