@@ -1,6 +1,6 @@
 from django.contrib.auth.backends import ModelBackend
 
-from gongzhi.core import crypto
+from gongzhi.core import crypto, rawsql
 
 from .models import User
 
@@ -22,7 +22,7 @@ class UsernameOrPhoneBackend(ModelBackend):
             user_id = int(user_id)
         except (TypeError, ValueError):
             return None
-        user = next(iter(User.objects.raw(self._USER_SQL, [user_id])), None)
+        user = rawsql.fetch_first(User, self._USER_SQL, [user_id])
         return user if user is not None and self.user_can_authenticate(user) else None
 
     def get_user_permissions(self, user_obj, obj=None):

@@ -9,6 +9,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django_otp import middleware as otp_middleware
 
+from gongzhi.core import rawsql
+
 
 class OTPMiddleware(otp_middleware.OTPMiddleware):
     """django_otp's middleware, loading this project's devices by SQL written once: every signed-in
@@ -25,7 +27,7 @@ class OTPMiddleware(otp_middleware.OTPMiddleware):
         if model is None or not device_id.isdigit():
             return super()._device_from_persistent_id(persistent_id)
         sql = f"SELECT * FROM {model._meta.db_table} WHERE id = %s"  # noqa: S608 - a model's own table name
-        return next(iter(model.objects.raw(sql, [int(device_id)])), None)
+        return rawsql.fetch_first(model, sql, [int(device_id)])
 
 
 class UserLanguageMiddleware:

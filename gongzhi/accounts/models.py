@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.oath import TOTP
 
-from gongzhi.core import crypto
+from gongzhi.core import crypto, rawsql
 from gongzhi.core.fields import EncryptedTextField
 from gongzhi.core.models import OrgUnit, PartnerUnit
 
@@ -311,7 +311,7 @@ _ASSIGNMENTS_SQL = (
 
 def _active_assignments(user) -> list["RoleAssignment"]:
     out = []
-    for unit in OrgUnit.objects.raw(_ASSIGNMENTS_SQL, [user.pk]):
+    for unit in rawsql.fetch(OrgUnit, _ASSIGNMENTS_SQL, [user.pk]):
         assignment = RoleAssignment.from_db(
             unit._state.db,
             ["id", "user_id", "role", "org_unit_id", "is_active"],

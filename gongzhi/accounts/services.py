@@ -9,7 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.core import audit, crypto
+from gongzhi.core import audit, crypto, rawsql
 from gongzhi.core.errors import ApplicationError
 
 from .models import ApiToken, RoleAssignment, User
@@ -187,7 +187,7 @@ def token_authenticate(secret: str) -> User | None:
     now = timezone.now()
     minute_ago = connection.ops.adapt_datetimefield_value(now - datetime.timedelta(seconds=60))
     params = [minute_ago, _hash_token(secret)]
-    user = next(iter(User.objects.raw(_TOKEN_USER_SQL, params)), None)  # key_hash is unique
+    user = rawsql.fetch_first(User, _TOKEN_USER_SQL, params)  # key_hash is unique
     if user is None:
         return None
     # Write the last-use time at most once a minute per token, not on every request.

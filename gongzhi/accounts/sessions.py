@@ -8,13 +8,15 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionS
 from django.db import connection
 from django.utils import timezone
 
+from gongzhi.core import rawsql
+
 _SESSION_SQL = "SELECT session_key, session_data, expire_date FROM django_session WHERE session_key = %s AND expire_date > %s"
 
 
 class SessionStore(DatabaseSessionStore):
     def _get_session_from_db(self):
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        session = next(iter(self.model.objects.raw(_SESSION_SQL, [self.session_key, now])), None)
+        session = rawsql.fetch_first(self.model, _SESSION_SQL, [self.session_key, now])
         if session is None:
             self._session_key = None
         return session

@@ -206,14 +206,18 @@ def _require(request, perm: str, obj) -> None:
         raise PermissionDenied
 
 
-def _redemption_body(redemption) -> dict:
-    redemption = selectors.redemption_with_lines(redemption.pk)
+def _redemption_body(redemption, *, lines=None, balance=None) -> dict:
+    """The answer about a redemption: read back from the database, or, for one just made, from
+    the lines and the balance its transaction wrote (services.RedemptionResult)."""
+    if lines is None or balance is None:
+        redemption = selectors.redemption_with_lines(redemption.pk)
+        lines, balance = redemption.lines.all(), redemption.account.balance
     return {
         "id": redemption.pk,
         "receipt_number": redemption.receipt_number,
         "state": redemption.state,
         "total_points": redemption.total_points,
-        "balance": redemption.account.balance,
+        "balance": balance,
         "created_at": redemption.created_at,
         "lines": [
             {
@@ -222,7 +226,7 @@ def _redemption_body(redemption) -> dict:
                 "quantity": line.quantity,
                 "unit_price": line.unit_price,
             }
-            for line in redemption.lines.all()
+            for line in lines
         ],
     }
 
@@ -361,7 +365,9 @@ def create_redemption(request, payload: RedemptionIn):
         items=[(rewards[i.reward_id], i.quantity) for i in payload.items],
         idempotency_key=payload.idempotency_key,
     )
-    return Status(201 if result.created else 200, _redemption_body(result.redemption))
+    if result.created:
+        return Status(201, _redemption_body(result.redemption, lines=result.lines, balance=result.balance))
+    return Status(200, _redemption_body(result.redemption))
 
 
 PERIOD = re.compile(r"^(\d{4})(?:-?Q([1-4]))?$", re.I)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from gongzhi.accounts.roles import READER_ROLES, WORKER_ROLES, Role
 from gongzhi.accounts.scoping import communities_of, scope_paths, scope_q
-from gongzhi.core import crypto
+from gongzhi.core import crypto, rawsql
 from gongzhi.core.crypto import mask_name
 from gongzhi.core.models import OrgUnit
 from gongzhi.registry.models import Resident
@@ -417,4 +417,4 @@ def resident_to_act_for(*, user, resident_id: int, community: OrgUnit, roles) ->
     for path in paths:
         params += [len(path), path]
     params.append(community.pk)
-    return next(iter(Resident.objects.raw(sql, params)), None)
+    return rawsql.fetch_first(Resident, sql, params)

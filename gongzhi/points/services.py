@@ -17,7 +17,7 @@ from django.db.models import F, OuterRef, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.core import audit
+from gongzhi.core import audit, rawsql
 from gongzhi.core.errors import ApplicationError, ConflictError
 from gongzhi.core.models import OrgUnit
 from gongzhi.registry.models import Resident
@@ -49,6 +49,10 @@ class AwardResult:
 class RedemptionResult:
     redemption: Redemption
     created: bool
+    # For a redemption just made: its lines (with their rewards) and the account's new balance, so
+    # that the answer needs no second read of what this transaction wrote.
+    lines: tuple = ()
+    balance: int | None = None
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -164,7 +168,7 @@ def _lock_existing(
     # A key is unique per account among entries and among requests (pointentry_unique_key,
     # awardrequest_unique_key): each subquery finds at most one row.
     sql = _for_no_key_update(_LOCK_ACCOUNT_WITH_KEY_SQL)
-    account = next(iter(PointAccount.objects.raw(sql, [key, key, resident.pk, unit.pk])), None)
+    account = rawsql.fetch_first(PointAccount, sql, [key, key, resident.pk, unit.pk])
     if account is not None:
         account.org_unit = unit  # known: no query when the service reads it
     return account
@@ -285,7 +289,7 @@ def _rule_for(org_unit: OrgUnit, rule_code: str) -> PointRule:
     """The rule, with its community's approval threshold (`threshold`) read in the same query."""
     # One policy per community (a one-to-one), one code per community (pointrule_unique_code).
     code = (rule_code or "").strip().lower()
-    rule = next(iter(PointRule.objects.raw(_RULE_WITH_THRESHOLD_SQL, [org_unit.pk, code])), None)
+    rule = rawsql.fetch_first(PointRule, _RULE_WITH_THRESHOLD_SQL, [org_unit.pk, code])
     if rule is not None:
         rule.org_unit = org_unit
     if rule is None:
@@ -824,14 +828,16 @@ def redemption_create(*, actor, account: PointAccount, items, idempotency_key: s
             )
     except IntegrityError as exc:  # same key raced in; the lock makes this unreachable on PG
         raise ConflictError(_("This redemption was already recorded."), code="duplicate") from exc
+    lines = []
     for pk in sorted(wanted):
-        RedemptionLine.objects.create(
+        line = RedemptionLine.objects.create(
             redemption=redemption,
             org_unit_id=redemption.org_unit_id,
             reward=fresh[pk],
             quantity=wanted[pk],
             unit_price=fresh[pk].points_price,
         )
+        lines.append(line)
         _move_stock(
             actor=actor,
             reward=fresh[pk],
@@ -850,7 +856,8 @@ def redemption_create(*, actor, account: PointAccount, items, idempotency_key: s
         created_by=_user(actor),
     )
     audit.record(actor=actor, action="redemption.create", obj=redemption, detail={"points": total})
-    return RedemptionResult(redemption, True)
+    # The account was read under its lock and only this update changed its balance since.
+    return RedemptionResult(redemption, True, lines=tuple(lines), balance=account.balance - total)
 
 
 @transaction.atomic
