@@ -67,10 +67,6 @@ def server():
         "DEBUG": "0",
         # Imports of more than 2 KB go to the background worker, so a journey can watch the progress bar.
         "GONGZHI_IMPORT_BACKGROUND_BYTES": "2048",
-        # The case journey checks within seconds that the secretary's metrics count the new case;
-        # deployed, dashboards keep their figures for five minutes and say so (gongzhi/core/figures.py,
-        # tested in gongzhi/cases/tests/test_kept_figures.py).
-        "GONGZHI_FIGURES_CACHE_SECONDS": "0",
     }
     manage = [sys.executable, str(ROOT / "manage.py")]
     if keep:

@@ -159,11 +159,15 @@ def _breakdown(qs, field, labels=None):
 def participation_stats(*, user, year: int) -> dict:
     """Person-times (人次, counted attendances) and distinct people, per category, target group,
     month and organiser, for activities sessions held in `year`, with "as_of", when they were
-    computed: the same scope's figures are computed at most once per few minutes (core.figures).
+    computed: the same scope's figures are computed at most once per few minutes, and afresh after
+    an attendance or activity in scope changed (core.figures).
     On PostgreSQL one scan with grouping sets; elsewhere a handful of grouped queries
     (`_participation_stats_by_query`)."""
-    question = (year, scope_paths(user, READER_ROLES), get_language())
-    return figures.cached("activities.participation", question, lambda: _participation_stats(user, year))
+    paths = scope_paths(user, READER_ROLES)
+    question = (year, paths, get_language())
+    return figures.cached(
+        "activities.participation", question, lambda: _participation_stats(user, year), scope=paths
+    )
 
 
 def _participation_stats(user, year: int) -> dict:

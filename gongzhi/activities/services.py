@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.accounts.roles import WORKER_ROLES, Role
 from gongzhi.accounts.scoping import reaches
-from gongzhi.core import audit
+from gongzhi.core import audit, figures
 from gongzhi.core.errors import ApplicationError, ConflictError
 from gongzhi.core.models import OrgUnit, PartnerUnit
 from gongzhi.registry.models import Resident
@@ -525,6 +525,7 @@ def _record(*, actor, session: ActivitySession, resident: Resident, method: str,
         attendance.present_minutes = present_minutes(session, attendance.check_in_at, now)
         attendance.counted = counts(session, attendance.present_minutes)
         attendance.save(update_fields=["check_out_at", "present_minutes", "counted"])
+        figures.touch("activities.participation", activity.org_unit.path)
         result = ScanResult(attendance, "check_out", counted=attendance.counted)
     else:
         raise ApplicationError(_("The action must be check_in or check_out."), field="action")
@@ -631,6 +632,7 @@ def attendance_manual(
             "role": enrolment.role if enrolment else Enrolment.Role.PARTICIPANT,
         },
     )
+    figures.touch("activities.participation", session.activity.org_unit.path)
     audit.record(actor=actor, action="attendance.manual", obj=attendance, org_unit=session.activity.org_unit)
     return attendance
 
@@ -706,6 +708,7 @@ def session_confirm(*, actor, session: ActivitySession, at=None) -> ConfirmResul
         else:
             not_counted += 1
     Attendance.objects.bulk_update(rows, ["present_minutes", "counted"])
+    figures.touch("activities.participation", activity.org_unit.path)
     session.confirmed_at = now
     session.confirmed_by = actor
     session.save(update_fields=["confirmed_at", "confirmed_by"])

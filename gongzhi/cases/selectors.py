@@ -320,21 +320,27 @@ def metrics_base(*, user, org_unit=None, month: datetime.date | None = None) -> 
 def metrics(*, user, org_unit=None, month=None, now=None, groups=tuple(GROUPS)) -> dict:
     """The rates over the user's cases, overall and per grid, community, category, handling unit
     and month, with "as_of", when they were computed: the same question's figures are computed at
-    most once per few minutes (core.figures; a given `now` computes them afresh). On PostgreSQL
+    most once per few minutes and afresh after a case in scope changed (core.figures; a given
+    `now` computes them afresh too). On PostgreSQL
     one scan with grouping sets; elsewhere one aggregate query per grouping (`metrics_by_query`).
     Either way the same number of queries whatever the cases."""
     if now is not None:
         return {**_metrics(user, org_unit, month, now, groups), "as_of": now}
     partner = user.partner_unit_id if user.has_role(Role.PARTNER_STAFF) else None
+    paths = scope_paths(user, READER_ROLES)
     question = (
-        scope_paths(user, READER_ROLES),
+        paths,
         partner,
         org_unit.pk if org_unit is not None else None,
         month,
         tuple(groups),
     )
     return figures.cached(
-        "cases.metrics", question, lambda: _metrics(user, org_unit, month, timezone.now(), groups)
+        "cases.metrics",
+        question,
+        lambda: _metrics(user, org_unit, month, timezone.now(), groups),
+        # A partner unit's joint cases may lie anywhere: any case write computes its figures afresh.
+        scope=None if partner else paths,
     )
 
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gongzhi.accounts.roles import Role
-from gongzhi.core import audit, crypto
+from gongzhi.core import audit, crypto, figures
 from gongzhi.core.calendar import WorkingTime, calendar_for
 from gongzhi.core.errors import ApplicationError, ConflictError
 from gongzhi.core.models import OrgUnit, PartnerUnit
@@ -135,6 +135,8 @@ def deadlines(org_unit: OrgUnit, start: datetime.datetime, category: Category) -
 
 
 def _record(case: Case, *, action: str, actor, from_status: str, note: str = "", detail=None, at=None):
+    # Every change the case metrics count passes here; the grid's chain covers its community's.
+    figures.touch("cases.metrics", case.org_unit.path)
     return CaseTransition.objects.create(
         case=case,
         org_unit_id=case.community_id,
