@@ -2,6 +2,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -110,8 +111,38 @@ LIST_ROW_FIELDS = (
 
 
 def list_rows(qs: QuerySet) -> QuerySet:
-    """`qs` (from resident_search) narrowed to the columns of the list page's rows."""
-    return qs.select_related(None).select_related("org_unit", "household").only(*LIST_ROW_FIELDS)
+    """`qs` (from resident_search) narrowed to the columns of the list page's rows; their care
+    tags come from `care_tag_names`."""
+    return (
+        qs.select_related(None)
+        .select_related("org_unit", "household")
+        .prefetch_related(None)
+        .only(*LIST_ROW_FIELDS)
+    )
+
+
+def care_tag_names(resident_ids) -> dict[int, list[str]]:
+    """The names of the care tags of these residents (a page of a list), by resident, in the tags'
+    order. One plain query: prefetching builds a CareTag per row and compiles a join each time, a
+    tenth of the resident list's time."""
+    ids = [int(pk) for pk in resident_ids]
+    if not ids:
+        return {}
+    through = Resident.care_tags.through._meta.db_table
+    tags = CareTag._meta.db_table
+    marks = ", ".join(["%s"] * len(ids))
+    order = connection.ops.quote_name("order")
+    # Table and column names from the models, the ids as parameters.
+    sql = (
+        f"SELECT t.resident_id, c.name FROM {through} t JOIN {tags} c ON c.id = t.caretag_id"  # noqa: S608  # nosec B608
+        f" WHERE t.resident_id IN ({marks}) ORDER BY c.{order}, c.id"
+    )
+    names: dict[int, list[str]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        for resident_id, name in cursor.fetchall():
+            names.setdefault(resident_id, []).append(name)
+    return names
 
 
 def resident_detail(*, user, pk: int) -> Resident | None:

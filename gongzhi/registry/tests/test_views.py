@@ -26,9 +26,11 @@ def test_list_page_searches_and_shows_tags(login, staff, resident, household, ma
     make_resident(household, "赵鑫", birth=datetime.date(1940, 1, 1), care_tags=["dibao"])
     client = login(staff)
     page = client.get(reverse("registry:resident_list"), {"q": "zxx"}).content.decode()
-    assert "张晓鑫" in page and "赵鑫" not in page
+    dibao = '<span class="tag tag-warn">Minimum living allowance (低保)</span>'
+    assert "张晓鑫" in page and "赵鑫" not in page and dibao not in page
     page = client.get(reverse("registry:resident_list"), {"tag": "elderly_80"}).content.decode()
     assert "赵鑫" in page and "Elderly 80+" in page and "张晓鑫" not in page
+    assert dibao in page  # the care tag given, beside the derived one
 
 
 def _fill(household, n, start):
