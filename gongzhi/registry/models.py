@@ -226,6 +226,9 @@ class Resident(ChoiceLabelsMixin, models.Model):
             models.Index(fields=["name"], name="resident_name_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["name_bo"], name="resident_name_bo_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["org_unit", "status", "birth_date"], name="resident_unit_status_birth"),
+            # The resident list: a grid's living residents in name order, read from the index alone
+            # (the page's keys at district scale: 4.3 -> 2.9 ms, docs/performance.md).
+            models.Index(fields=["org_unit", "status", "name", "id"], name="resident_unit_status_name"),
             models.Index(fields=["phone_index"], name="resident_phone_index_idx"),
         ]
         permissions = [("unmask_resident", "Can see unmasked document and phone numbers")]
