@@ -20,6 +20,15 @@ def test_sqlite_runs_in_wal_mode_with_immediate_transactions():
     assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
 
 
+@pytest.mark.django_db
+def test_postgresql_sessions_get_the_dashboards_work_mem(settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] == settings.DATABASE_WORK_MEM == "16MB"
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_wait_for_each_other_instead_of_failing(tree):
     """Eight threads write at once; with IMMEDIATE transactions and a busy timeout (SQLite) or row
