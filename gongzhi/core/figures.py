@@ -50,8 +50,9 @@ def touch(namespace: str, *paths: str | None) -> None:
             keys.update(_version_key(namespace, p) for p in _ancestors(path))
     token = secrets.token_hex(6)
     # A version outlives every figure filed under the one before it (kept `seconds` at most), so a
-    # version that expired can never bring back figures older than a write.
-    transaction.on_commit(lambda: cache.set_many(dict.fromkeys(keys, token), seconds * 2 + 60))
+    # version that expired can never bring back figures older than a write. Robust: the write has
+    # committed; a cache that cannot be reached is logged, never turned into an error page.
+    transaction.on_commit(lambda: cache.set_many(dict.fromkeys(keys, token), seconds * 2 + 60), robust=True)
 
 
 def cached(

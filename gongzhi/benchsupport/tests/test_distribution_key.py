@@ -104,9 +104,12 @@ def test_the_carried_org_unit_is_required():
         assert field.related_model is OrgUnit and not field.null, label
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db
 def test_services_and_the_demo_fill_each_child_with_its_parents_org_unit():
-    """The demo builds every app's data through its services (and a few bulk inserts)."""
+    """The demo builds every app's data through its services (and a few bulk inserts). Checked on
+    PostgreSQL, where tables are distributed by this key (Citus): building the demo takes over a
+    minute, and the SQLite run checks the demo itself (core/tests/test_demo.py)."""
     call_command("core_demo", verbosity=0)
     for label, parent_unit in CARRIED.items():
         model = _domain_models()[label]

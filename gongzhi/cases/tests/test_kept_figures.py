@@ -114,3 +114,17 @@ def test_without_keeping_every_view_computes_afresh(world, make_case):
     assert selectors.metrics(user=world.staff)["overall"]["total"] == 1
     make_case()
     assert selectors.metrics(user=world.staff)["overall"]["total"] == 2
+
+
+def test_a_cache_that_cannot_be_reached_after_commit_does_not_fail_the_write(
+    kept, world, make_case, django_capture_on_commit_callbacks, monkeypatch
+):
+    from gongzhi.cases.models import Case
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("the cache is down")
+
+    monkeypatch.setattr(cache, "set_many", unreachable)
+    with django_capture_on_commit_callbacks(execute=True):
+        case = make_case()
+    assert Case.objects.filter(pk=case.pk).exists()

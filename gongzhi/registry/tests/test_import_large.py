@@ -1,6 +1,7 @@
 """A large file goes the way staff meet it: uploaded on the page, queued for the background worker
 (`manage.py db_worker`, run here in-process), checked and written while the progress bar moves,
-and imported whole. The 200,000-row run is marked `slow` (it still runs in `make test`)."""
+and imported whole. The 200,000-row run is marked `slow`: `make test` runs it once, on PostgreSQL when
+TEST_DATABASE_URL is set, else on SQLite."""
 
 import datetime
 
