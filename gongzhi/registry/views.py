@@ -19,7 +19,7 @@ from gongzhi.core.templatetags.gongzhi import row_url
 from gongzhi.core.views import form_error
 
 from . import imports, selectors, services
-from .choices import DERIVED_TAGS, SYSTEM_TAGS
+from .choices import SYSTEM_TAGS
 from .forms import (
     CareTagForm,
     HouseholdForm,
@@ -75,7 +75,7 @@ def _list_rows(page) -> list[dict]:
     rows = []
     for r in page:
         age = r.age_on(today)
-        codes = {code for code, years in DERIVED_TAGS.items() if age >= years}
+        codes = set(r.derived_tags(today))
         rows.append(
             {
                 "url": row_url("registry:resident_detail", r.pk),
